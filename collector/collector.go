@@ -1,0 +1,225 @@
+// Package collector runs the exporter's collectors and turns their results
+// into Prometheus metrics.
+//
+// A collector covers one API domain (desktops, and later connections,
+// quotas, alarms, …) and registers itself from its own file with
+// registerCollector. For every configured target and every enabled
+// collector, a runner refreshes in the background on the collector's own
+// interval (with jitter) and publishes an immutable Snapshot. Collect only
+// turns the latest snapshots into const metrics: a scrape never calls a
+// cloud API, so scrapes are fast and API load does not grow with the number
+// of scrapers. A failed refresh keeps the last complete snapshot and shows
+// up in workspace_collector_success and
+// workspace_collector_last_success_timestamp_seconds.
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/workspace-exporter/workspace_exporter/config"
+)
+
+// Namespace prefixes every metric name.
+const Namespace = "workspace"
+
+// Snapshot is the immutable result of one successful refresh.
+type Snapshot interface {
+	// Collect sends the snapshot's metrics, labelled with the target.
+	Collect(ch chan<- prometheus.Metric, target string)
+}
+
+// RefreshFunc fetches a complete snapshot, or fails without a partial one.
+type RefreshFunc func(ctx context.Context) (Snapshot, error)
+
+// ErrUnsupported is returned by a factory when the collector does not apply
+// to the target's provider.
+var ErrUnsupported = errors.New("collector does not support this provider")
+
+// Factory builds a collector's refresh function for one target. api is the
+// provider client built for the target (see providers.go); a collector
+// type-asserts the interface it needs and returns ErrUnsupported otherwise.
+type Factory func(api any, settings Settings, logger *slog.Logger) (RefreshFunc, error)
+
+// Settings are the per-target settings of one collector, defaults applied.
+type Settings struct {
+	Interval         time.Duration
+	PerDesktopSeries bool
+}
+
+type registration struct {
+	name            string
+	defaultEnabled  bool
+	defaultInterval time.Duration
+	factory         Factory
+	describe        func(ch chan<- *prometheus.Desc)
+}
+
+var registry = map[string]registration{}
+
+// registerCollector is called from each collector file's init.
+func registerCollector(name string, defaultEnabled bool, defaultInterval time.Duration, f Factory, describe func(ch chan<- *prometheus.Desc)) {
+	if _, dup := registry[name]; dup {
+		panic("collector registered twice: " + name)
+	}
+	registry[name] = registration{name, defaultEnabled, defaultInterval, f, describe}
+}
+
+// Names lists the registered collectors, sorted.
+func Names() []string {
+	out := make([]string, 0, len(registry))
+	for n := range registry {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// DefaultInterval returns a collector's default refresh interval.
+func DefaultInterval(name string) time.Duration { return registry[name].defaultInterval }
+
+// state is what a runner publishes after each refresh attempt.
+type state struct {
+	snap        Snapshot  // last complete snapshot; nil before the first success
+	success     bool      // the latest attempt succeeded
+	duration    float64   // seconds taken by the latest attempt
+	lastSuccess time.Time // end of the latest successful attempt
+	attempts    uint64
+}
+
+// runner refreshes one collector of one target.
+type runner struct {
+	target   string
+	name     string
+	interval time.Duration
+	refresh  RefreshFunc
+	logger   *slog.Logger
+	cur      atomic.Pointer[state]
+	// firstDone is closed after the first refresh attempt.
+	firstDone chan struct{}
+	now       func() time.Time
+}
+
+func (r *runner) run(ctx context.Context) {
+	// Spread targets a little so several do not start in lock step.
+	if !r.sleep(ctx, time.Duration(rand.Int64N(int64(min(r.interval/20, 2*time.Second))+1))) {
+		close(r.firstDone)
+		return
+	}
+	r.refreshOnce(ctx)
+	close(r.firstDone)
+	for {
+		// ±10% jitter keeps many targets from synchronising on the API.
+		jitter := time.Duration(rand.Int64N(int64(r.interval/5)+1)) - r.interval/10
+		if !r.sleep(ctx, r.interval+jitter) {
+			return
+		}
+		r.refreshOnce(ctx)
+	}
+}
+
+func (r *runner) sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// refreshOnce runs one refresh under a deadline of one interval and
+// publishes the outcome.
+func (r *runner) refreshOnce(ctx context.Context) {
+	rctx, cancel := context.WithTimeout(ctx, max(r.interval, 30*time.Second))
+	defer cancel()
+	start := r.now()
+	snap, err := r.safeRefresh(rctx)
+	end := r.now()
+	prev := r.cur.Load()
+	next := &state{duration: end.Sub(start).Seconds()}
+	if prev != nil {
+		next.snap, next.lastSuccess, next.attempts = prev.snap, prev.lastSuccess, prev.attempts
+	}
+	next.attempts++
+	if ctx.Err() != nil {
+		return // shutting down: keep what we had
+	}
+	if err != nil {
+		r.logger.Error("refresh failed; serving the last complete data", "err", err, "duration_seconds", next.duration)
+	} else {
+		next.snap, next.success, next.lastSuccess = snap, true, end
+		r.logger.Debug("refresh succeeded", "duration_seconds", next.duration)
+	}
+	r.cur.Store(next)
+}
+
+// safeRefresh turns a panicking collector into an error.
+func (r *runner) safeRefresh(ctx context.Context) (snap Snapshot, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			snap, err = nil, fmt.Errorf("collector panicked: %v", p)
+		}
+	}()
+	snap, err = r.refresh(ctx)
+	if err == nil && snap == nil {
+		err = errors.New("collector returned no snapshot")
+	}
+	return snap, err
+}
+
+// target is one configured target with its runners.
+type target struct {
+	cfg     config.Target
+	credFP  [32]byte
+	runners []*runner
+	cancel  context.CancelFunc
+	done    sync.WaitGroup
+}
+
+func (t *target) start(parent context.Context) {
+	ctx, cancel := context.WithCancel(parent)
+	t.cancel = cancel
+	for _, r := range t.runners {
+		t.done.Add(1)
+		go func() {
+			defer t.done.Done()
+			r.run(ctx)
+		}()
+	}
+}
+
+func (t *target) stop() {
+	if t.cancel != nil {
+		t.cancel()
+	}
+	t.done.Wait()
+}
+
+var (
+	upDesc = prometheus.NewDesc(Namespace+"_up",
+		"1 when the latest refresh of every enabled collector of the target succeeded, 0 otherwise.",
+		[]string{"target"}, nil)
+	targetInfoDesc = prometheus.NewDesc(Namespace+"_target_info",
+		"Configured targets: the cloud provider, region and project of each. Always 1.",
+		[]string{"target", "provider", "region", "project_id"}, nil)
+	collectorSuccessDesc = prometheus.NewDesc(Namespace+"_collector_success",
+		"1 when the latest background refresh of the collector succeeded, 0 when it failed (the last complete data is still served).",
+		[]string{"target", "collector"}, nil)
+	collectorDurationDesc = prometheus.NewDesc(Namespace+"_collector_duration_seconds",
+		"Seconds the latest background refresh of the collector took, successful or not.",
+		[]string{"target", "collector"}, nil)
+	collectorLastSuccessDesc = prometheus.NewDesc(Namespace+"_collector_last_success_timestamp_seconds",
+		"Unix time at which the collector's served data was fetched (end of its latest successful refresh).",
+		[]string{"target", "collector"}, nil)
+)

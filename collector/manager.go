@@ -1,0 +1,325 @@
+package collector
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/workspace-exporter/workspace_exporter/config"
+)
+
+// Options configure a Manager.
+type Options struct {
+	Logger *slog.Logger
+	// Registerer receives the cross-scrape instruments (API request
+	// counters, reload gauges). Required.
+	Registerer prometheus.Registerer
+	// UserAgent is sent to the cloud APIs.
+	UserAgent string
+	// ConfigOptions are passed to config validation (env and file readers).
+	ConfigOptions config.Options
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Manager owns the running targets. It is a prometheus.Collector that
+// reports every target's snapshots and freshness, and it applies new
+// configurations (initial load and reloads) without losing the data of
+// targets whose configuration did not change.
+type Manager struct {
+	opts Options
+	log  *slog.Logger
+	api  *apiMetrics
+	ctx  context.Context
+	stop context.CancelFunc
+
+	mu      sync.RWMutex
+	targets []*target
+
+	reloadMu          sync.Mutex
+	reloadSuccess     prometheus.Gauge
+	reloadSuccessTime prometheus.Gauge
+}
+
+// NewManager creates a Manager with no targets and registers its
+// instruments.
+func NewManager(opts Options) (*Manager, error) {
+	if opts.Registerer == nil {
+		return nil, errors.New("collector: a Registerer is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &Manager{
+		opts: opts,
+		log:  opts.Logger,
+		api:  newAPIMetrics(),
+		ctx:  ctx,
+		stop: cancel,
+		reloadSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "config_last_reload_successful",
+			Help: "1 when the latest attempt to load the configuration file succeeded, 0 when it failed (the previous configuration keeps running).",
+		}),
+		reloadSuccessTime: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "config_last_reload_success_timestamp_seconds",
+			Help: "Unix time of the latest successful configuration load.",
+		}),
+	}
+	for _, c := range []prometheus.Collector{m.api, m.reloadSuccess, m.reloadSuccessTime, m} {
+		if err := opts.Registerer.Register(c); err != nil {
+			cancel()
+			return nil, fmt.Errorf("collector: registering metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// ConfigOptions returns the validation options including the registered
+// collector names.
+func (m *Manager) ConfigOptions() config.Options {
+	o := m.opts.ConfigOptions
+	o.Collectors = Names()
+	return o
+}
+
+// LoadFile reads, validates and applies a configuration file, recording
+// the outcome in the reload metrics. On any error the running
+// configuration is kept.
+func (m *Manager) LoadFile(path string) error {
+	m.reloadMu.Lock()
+	defer m.reloadMu.Unlock()
+	cfg, err := config.LoadFile(path, m.ConfigOptions())
+	if err == nil {
+		err = m.apply(cfg)
+	}
+	m.recordReload(err)
+	return err
+}
+
+// Apply applies an already validated configuration (used by --demo),
+// recording the outcome in the reload metrics.
+func (m *Manager) Apply(cfg *config.Config) error {
+	m.reloadMu.Lock()
+	defer m.reloadMu.Unlock()
+	err := m.apply(cfg)
+	m.recordReload(err)
+	return err
+}
+
+func (m *Manager) recordReload(err error) {
+	if err != nil {
+		m.reloadSuccess.Set(0)
+		return
+	}
+	m.reloadSuccess.Set(1)
+	m.reloadSuccessTime.Set(float64(m.opts.Now().UnixNano()) / 1e9)
+}
+
+// apply builds every new or changed target first; only when all of them
+// could be built does it swap them in, stop the replaced ones and start
+// the new ones. Unchanged targets keep running with their data.
+func (m *Manager) apply(cfg *config.Config) error {
+	m.mu.RLock()
+	old := map[string]*target{}
+	for _, t := range m.targets {
+		old[t.cfg.Name] = t
+	}
+	m.mu.RUnlock()
+
+	var next, started []*target
+	var errs []error
+	keep := map[*target]bool{}
+	for _, tc := range cfg.Targets {
+		cred, err := tc.Credentials.Resolve(m.opts.ConfigOptions)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("target %q: credentials.%w", tc.Name, err))
+			continue
+		}
+		fp := fingerprint(cred)
+		if t, ok := old[tc.Name]; ok && reflect.DeepEqual(t.cfg, tc) && t.credFP == fp {
+			next = append(next, t)
+			keep[t] = true
+			continue
+		}
+		t, err := m.buildTarget(tc, cred)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		next = append(next, t)
+		started = append(started, t)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	prev := m.targets
+	m.targets = next
+	m.mu.Unlock()
+	for _, t := range prev {
+		if !keep[t] {
+			t.stop()
+			if _, still := findTarget(next, t.cfg.Name); !still {
+				m.api.forget(t.cfg.Name)
+			}
+		}
+	}
+	for _, t := range started {
+		t.start(m.ctx)
+	}
+	m.log.Info("configuration applied", "targets", len(next), "started", len(started), "unchanged", len(keep))
+	return nil
+}
+
+func findTarget(ts []*target, name string) (*target, bool) {
+	for _, t := range ts {
+		if t.cfg.Name == name {
+			return t, true
+		}
+	}
+	return nil, false
+}
+
+// fingerprint identifies resolved credentials without keeping them, so a
+// reload notices a rotated key file.
+func fingerprint(c config.Resolved) [32]byte {
+	return sha256.Sum256([]byte(c.AccessKey.Reveal() + "\x00" + c.SecretKey.Reveal() + "\x00" + c.SecurityToken.Reveal()))
+}
+
+func (m *Manager) buildTarget(tc config.Target, cred config.Resolved) (*target, error) {
+	pf, ok := providers[tc.Provider]
+	if !ok {
+		return nil, fmt.Errorf("target %q: provider %q is not supported", tc.Name, tc.Provider)
+	}
+	tlog := m.log.With("target", tc.Name)
+	api, err := pf(tc, cred, m.api.observer(tc.Name), tlog, m.opts.UserAgent)
+	if err != nil {
+		return nil, err
+	}
+	t := &target{cfg: tc, credFP: fingerprint(cred)}
+	for _, name := range Names() {
+		reg := registry[name]
+		cc := tc.Collectors[name]
+		if !cc.IsEnabled(reg.defaultEnabled) {
+			continue
+		}
+		s := Settings{Interval: reg.defaultInterval, PerDesktopSeries: cc.WantsPerDesktopSeries()}
+		if cc.Interval != 0 {
+			s.Interval = time.Duration(cc.Interval)
+		}
+		clog := tlog.With("collector", name)
+		refresh, err := reg.factory(api, s, clog)
+		if errors.Is(err, ErrUnsupported) {
+			if cc.Enabled != nil {
+				return nil, fmt.Errorf("target %q: collector %q does not support provider %q", tc.Name, name, tc.Provider)
+			}
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("target %q: collector %q: %w", tc.Name, name, err)
+		}
+		t.runners = append(t.runners, &runner{
+			target: tc.Name, name: name, interval: s.Interval, refresh: refresh,
+			logger: clog, firstDone: make(chan struct{}), now: m.opts.Now,
+		})
+	}
+	return t, nil
+}
+
+// Ready reports whether every collector of every target has finished its
+// first refresh attempt, so a scrape shows data rather than nothing.
+func (m *Manager) Ready() bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if len(m.targets) == 0 {
+		return false
+	}
+	for _, t := range m.targets {
+		for _, r := range t.runners {
+			select {
+			case <-r.firstDone:
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// WaitReady blocks until Ready or the context ends.
+func (m *Manager) WaitReady(ctx context.Context) error {
+	for !m.Ready() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// Close stops every target.
+func (m *Manager) Close() {
+	m.stop()
+	m.mu.Lock()
+	ts := m.targets
+	m.targets = nil
+	m.mu.Unlock()
+	for _, t := range ts {
+		t.stop()
+	}
+}
+
+// Describe implements prometheus.Collector. The Manager is an unchecked
+// collector: its label values (new enum values) are not known in advance.
+func (m *Manager) Describe(chan<- *prometheus.Desc) {}
+
+// Collect implements prometheus.Collector. It reads the latest snapshots
+// only; it never calls a cloud API.
+func (m *Manager) Collect(ch chan<- prometheus.Metric) {
+	m.mu.RLock()
+	ts := m.targets
+	m.mu.RUnlock()
+	for _, t := range ts {
+		name := t.cfg.Name
+		ch <- prometheus.MustNewConstMetric(targetInfoDesc, prometheus.GaugeValue, 1, name, t.cfg.Provider, t.cfg.Region, t.cfg.ProjectID)
+		up := 1.0
+		for _, r := range t.runners {
+			st := r.cur.Load()
+			if st == nil {
+				up = 0
+				continue
+			}
+			if !st.success {
+				up = 0
+			}
+			ch <- prometheus.MustNewConstMetric(collectorSuccessDesc, prometheus.GaugeValue, b2f(st.success), name, r.name)
+			ch <- prometheus.MustNewConstMetric(collectorDurationDesc, prometheus.GaugeValue, st.duration, name, r.name)
+			if !st.lastSuccess.IsZero() {
+				ch <- prometheus.MustNewConstMetric(collectorLastSuccessDesc, prometheus.GaugeValue, float64(st.lastSuccess.UnixNano())/1e9, name, r.name)
+			}
+			if st.snap != nil {
+				st.snap.Collect(ch, name)
+			}
+		}
+		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, up, name)
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
