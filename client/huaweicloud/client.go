@@ -12,6 +12,7 @@
 package huaweicloud
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -110,7 +111,10 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{cfg: cfg, http: cfg.HTTPClient, obs: cfg.Observer, log: cfg.Logger, sleep: sleepCtx}
 	if c.http == nil {
-		c.http = &http.Client{Transport: http.DefaultTransport}
+		// Keep one idle connection per concurrent page, so a walk reuses them.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = cfg.Concurrency
+		c.http = &http.Client{Transport: tr}
 	}
 	if c.obs == nil {
 		c.obs = client.NopObserver{}
@@ -278,7 +282,7 @@ func (c *Client) attempt(ctx context.Context, op, path string, query map[string]
 		return &attemptError{err: fmt.Errorf("%s: %s", op, c.transportError(ctx, actx, err)), retryable: ctx.Err() == nil}
 	}
 	defer resp.Body.Close()
-	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
+	body, readErr := readBody(resp)
 	dur := time.Since(start)
 	requestID := resp.Header.Get("X-Request-Id")
 	if readErr != nil {
@@ -304,6 +308,17 @@ func (c *Client) attempt(ctx context.Context, op, path string, query map[string]
 		return &attemptError{err: fmt.Errorf("%s: HTTP %d with an undecodable body (%d bytes): %v%s", op, resp.StatusCode, len(body), err, reqIDSuffix(requestID)), retryable: true}
 	}
 	return nil
+}
+
+// readBody reads at most maxBodyBytes+1 bytes, sized by Content-Length
+// when the server sent one, so a 2 MiB page is not copied while growing.
+func readBody(resp *http.Response) ([]byte, error) {
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= maxBodyBytes {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxBodyBytes+1))
+	return buf.Bytes(), err
 }
 
 func reqIDSuffix(id string) string {

@@ -71,7 +71,7 @@ type rawDesktop struct {
 	Product          struct {
 		ProductID flexString `json:"product_id"`
 	} `json:"product"`
-	Metadata          map[string]flexString `json:"metadata"`
+	Metadata          rawMetadata           `json:"metadata"`
 	OSVersion         flexString            `json:"os_version"`
 	InMaintenanceMode flexBool              `json:"in_maintenance_mode"`
 	AttachState       flexString            `json:"attach_state"`
@@ -98,9 +98,9 @@ func (r *rawDesktop) desktop() Desktop {
 		SiteType:         string(r.SiteType),
 		SiteName:         string(r.SiteName),
 		ProductID:        string(r.ProductID),
-		OSType:           string(r.Metadata["os_type"]),
+		OSType:           string(r.Metadata.OSType),
 		OSVersion:        string(r.OSVersion),
-		ChargingMode:     string(r.Metadata["charging_mode"]),
+		ChargingMode:     string(r.Metadata.ChargingMode),
 		InMaintenance:    bool(r.InMaintenanceMode),
 		AttachState:      string(r.AttachState),
 		Created:          parseTime(string(r.Created)),
@@ -121,7 +121,7 @@ func (r *rawDesktop) desktop() Desktop {
 		d.ProductID = string(r.Product.ProductID)
 	}
 	if d.OSVersion == "" {
-		d.OSVersion = string(r.Metadata["desktop_os_version"])
+		d.OSVersion = string(r.Metadata.DesktopOSVersion)
 	}
 	if len(r.IPAddresses) > 0 {
 		d.IPAddresses = make([]string, len(r.IPAddresses))
@@ -130,6 +130,14 @@ func (r *rawDesktop) desktop() Desktop {
 		}
 	}
 	return d
+}
+
+// rawMetadata holds the metadata keys the exporter reads; the others are
+// skipped rather than decoded into a map.
+type rawMetadata struct {
+	OSType           flexString `json:"os_type"`
+	ChargingMode     flexString `json:"charging_mode"`
+	DesktopOSVersion flexString `json:"desktop_os_version"`
 }
 
 type desktopsPage struct {

@@ -1,0 +1,150 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/workspace-exporter/workspace_exporter/config"
+	"github.com/workspace-exporter/workspace_exporter/simulator"
+)
+
+// Each injected fault, when it outlasts the client's retries, marks the
+// collector failed while the exporter keeps serving the last complete
+// data; when the fault clears, the next refresh recovers. This runs the
+// real signing client against the simulator.
+func TestFaultsKeepServingAndRecover(t *testing.T) {
+	faults := []simulator.Fault{
+		{Kind: simulator.FaultThrottle, Probability: 1, RetryAfter: time.Second},
+		{Kind: simulator.FaultServerError, Probability: 1, Status: 503},
+		{Kind: simulator.FaultMalformed, Probability: 1},
+		{Kind: simulator.FaultTruncated, Probability: 1},
+		{Kind: simulator.FaultTimeout, Probability: 1, Latency: 5 * time.Second},
+		{Kind: simulator.FaultLatency, Probability: 1, Latency: time.Second}, // slower than the 300ms request timeout
+	}
+	for _, f := range faults {
+		t.Run(string(f.Kind), func(t *testing.T) {
+			sim, err := simulator.New(simulator.Options{ProjectID: benchProject, Credentials: []simulator.Credential{{AccessKey: benchAK, SecretKey: benchSK}}, Desktops: 1100, Seed: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			url, err := sim.Start("127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sim.Close()
+			m, reg := newTestManager(t, nil)
+			cfg, err := config.Parse([]byte(fmt.Sprintf(`targets:
+  - name: sim
+    provider: huaweicloud
+    region: ap-southeast-3
+    project_id: %s
+    endpoint: %s
+    credentials: {access_key: %s, secret_key: %s}
+    api: {timeout: 300ms, max_retries: 1, min_backoff: 10ms, max_backoff: 50ms}
+    collectors: {desktops: {interval: 1h}}
+`, benchProject, url, benchAK, benchSK)), m.ConfigOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Apply(cfg); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := m.WaitReady(ctx); err != nil {
+				t.Fatal(err)
+			}
+			status := func() (up, success float64, desktops int) {
+				mfs, err := reg.Gather()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, mf := range mfs {
+					for _, mt := range mf.GetMetric() {
+						switch mf.GetName() {
+						case "workspace_up":
+							up = mt.GetGauge().GetValue()
+						case "workspace_collector_success":
+							success = mt.GetGauge().GetValue()
+						case "workspace_desktop_status":
+							desktops++
+						}
+					}
+				}
+				return
+			}
+			if up, ok, n := status(); up != 1 || ok != 1 || n != 1100 {
+				t.Fatalf("before the fault: up %v success %v desktops %d", up, ok, n)
+			}
+			sim.InjectFault(f)
+			refreshAll(m)
+			if up, ok, n := status(); up != 0 || ok != 0 || n != 1100 {
+				t.Errorf("during the fault: up %v success %v desktops %d; want 0, 0 and the last 1100", up, ok, n)
+			}
+			if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) > 0 {
+				t.Errorf("lint during the fault: %v %v", problems, err)
+			}
+			sim.ClearFaults()
+			refreshAll(m)
+			if up, ok, n := status(); up != 1 || ok != 1 || n != 1100 {
+				t.Errorf("after recovery: up %v success %v desktops %d", up, ok, n)
+			}
+			if f.Kind == simulator.FaultThrottle {
+				if err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP workspace_api_throttled_total Requests the cloud API throttled (HTTP 429 or APIGW.0308), by operation.
+# TYPE workspace_api_throttled_total counter
+workspace_api_throttled_total{operation="ListDesktopsDetail",target="sim"} 2
+`), "workspace_api_throttled_total"); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+}
+
+// The seeds' example responses, served verbatim by the simulator, go
+// through the signed client and the collector into metrics.
+func TestSeedExamplesEndToEnd(t *testing.T) {
+	sim, err := simulator.New(simulator.Options{ProjectID: benchProject, Credentials: []simulator.Credential{{AccessKey: benchAK, SecretKey: benchSK}}, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, err := sim.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	body := mustRead(t, "../client/huaweicloud/testdata/desktops_detail_seed002.json")
+	sim.ServeVerbatim(simulator.OperationListDesktopsDetail, 200, body)
+	m, _ := newTestManager(t, nil)
+	cfg, err := config.Parse([]byte(fmt.Sprintf("targets:\n  - {name: seed, provider: huaweicloud, region: cn-north-5, project_id: %s, endpoint: '%s', credentials: {access_key: %s, secret_key: %s}, collectors: {desktops: {interval: 1h}}}\n",
+		benchProject, url, benchAK, benchSK)), m.ConfigOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Apply(cfg); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := m.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := `
+# HELP workspace_desktop_info Per-desktop attributes for joins on desktop_id. Always 1.
+# TYPE workspace_desktop_info gauge
+workspace_desktop_info{availability_zone="cn-north-5a",desktop_id="21616aa6-061d-4b2f-bd83-b230d7a9a14c",desktop_name="CHENMIN01",desktop_type="DEDICATED",os_type="Linux",pool_id="",product_id="workspace.k.large2.uosv20pro",target="seed",user_name="chenmin"} 1
+workspace_desktop_info{availability_zone="cn-north-5a",desktop_id="e7a27bad-323f-4ec8-9afe-e53d00171ba9",desktop_name="HJG01",desktop_type="DEDICATED",os_type="Linux",pool_id="",product_id="workspace.k.large4.uosv20pro",target="seed",user_name="hjg"} 1
+`
+	if err := testutil.CollectAndCompare(m, strings.NewReader(want), "workspace_desktop_info"); err != nil {
+		t.Error(err)
+	}
+	if got := testutil.ToFloat64(collectOne(t, m, "workspace_up")); got != 1 {
+		t.Errorf("up = %v", got)
+	}
+}
