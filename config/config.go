@@ -88,7 +88,7 @@ type API struct {
 
 // CollectorConfig holds the settings every collector understands.
 type CollectorConfig struct {
-	Enabled  *bool          `yaml:"enabled,omitempty"`
+	Enabled  *bool    `yaml:"enabled,omitempty"`
 	Interval Duration `yaml:"interval,omitempty"`
 	// PerDesktopSeries turns the per-desktop series on or off.
 	PerDesktopSeries *bool `yaml:"per_desktop_series,omitempty"`

@@ -71,13 +71,13 @@ type rawDesktop struct {
 	Product          struct {
 		ProductID flexString `json:"product_id"`
 	} `json:"product"`
-	Metadata          rawMetadata           `json:"metadata"`
-	OSVersion         flexString            `json:"os_version"`
-	InMaintenanceMode flexBool              `json:"in_maintenance_mode"`
-	AttachState       flexString            `json:"attach_state"`
-	Created           flexString            `json:"created"`
-	IPAddresses       []flexString          `json:"ip_addresses"`
-	Addresses         flexAddresses         `json:"addresses"`
+	Metadata          rawMetadata   `json:"metadata"`
+	OSVersion         flexString    `json:"os_version"`
+	InMaintenanceMode flexBool      `json:"in_maintenance_mode"`
+	AttachState       flexString    `json:"attach_state"`
+	Created           flexString    `json:"created"`
+	IPAddresses       []flexString  `json:"ip_addresses"`
+	Addresses         flexAddresses `json:"addresses"`
 }
 
 func (r *rawDesktop) desktop() Desktop {
