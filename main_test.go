@@ -19,6 +19,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/workspace-exporter/workspace_exporter/simulator"
 )
@@ -384,5 +385,44 @@ func TestConfigCheck(t *testing.T) {
 	out, err = exec.Command(binary, "--config.file="+bad, "--web.listen-address=127.0.0.1:0").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "region: required") {
 		t.Errorf("start with a bad config: %v %s", err, out)
+	}
+}
+
+// The exporter-toolkit web config protects every endpoint.
+func TestWebConfigBasicAuth(t *testing.T) {
+	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret-pass"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	webCfg := filepath.Join(t.TempDir(), "web.yml")
+	if err := os.WriteFile(webCfg, []byte("basic_auth_users:\n  prom: "+string(hash)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, "--demo", "--demo.desktops=10", "--web.listen-address="+addr, "--web.config.file="+webCfg)
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	get := func(user, pass string) int {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/metrics", nil)
+		if user != "" {
+			req.SetBasicAuth(user, pass)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	waitFor(t, func() bool { return get("prom", "s3cret-pass") == 200 })
+	if code := get("", ""); code != http.StatusUnauthorized {
+		t.Errorf("no credentials: %d, want 401", code)
+	}
+	if code := get("prom", "wrong"); code != http.StatusUnauthorized {
+		t.Errorf("wrong password: %d, want 401", code)
 	}
 }

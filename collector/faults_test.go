@@ -28,7 +28,7 @@ func TestFaultsKeepServingAndRecover(t *testing.T) {
 	}
 	for _, f := range faults {
 		t.Run(string(f.Kind), func(t *testing.T) {
-			sim, err := simulator.New(simulator.Options{ProjectID: benchProject, Credentials: []simulator.Credential{{AccessKey: benchAK, SecretKey: benchSK}}, Desktops: 1100, Seed: 5})
+			sim, err := simulator.New(simulator.Options{ProjectID: benchProject, Credentials: []simulator.Credential{{AccessKey: benchAK, SecretKey: benchSK}}, Desktops: 120, Seed: 5})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -45,7 +45,7 @@ func TestFaultsKeepServingAndRecover(t *testing.T) {
     project_id: %s
     endpoint: %s
     credentials: {access_key: %s, secret_key: %s}
-    api: {timeout: 300ms, max_retries: 1, min_backoff: 10ms, max_backoff: 50ms}
+    api: {timeout: 300ms, max_retries: 1, min_backoff: 10ms, max_backoff: 50ms, page_size: 50}
     collectors: {desktops: {interval: 1h}}
 `, benchProject, url, benchAK, benchSK)), m.ConfigOptions())
 			if err != nil {
@@ -78,20 +78,20 @@ func TestFaultsKeepServingAndRecover(t *testing.T) {
 				}
 				return
 			}
-			if up, ok, n := status(); up != 1 || ok != 1 || n != 1100 {
+			if up, ok, n := status(); up != 1 || ok != 1 || n != 120 {
 				t.Fatalf("before the fault: up %v success %v desktops %d", up, ok, n)
 			}
 			sim.InjectFault(f)
 			refreshAll(m)
-			if up, ok, n := status(); up != 0 || ok != 0 || n != 1100 {
-				t.Errorf("during the fault: up %v success %v desktops %d; want 0, 0 and the last 1100", up, ok, n)
+			if up, ok, n := status(); up != 0 || ok != 0 || n != 120 {
+				t.Errorf("during the fault: up %v success %v desktops %d; want 0, 0 and the last 120", up, ok, n)
 			}
 			if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) > 0 {
 				t.Errorf("lint during the fault: %v %v", problems, err)
 			}
 			sim.ClearFaults()
 			refreshAll(m)
-			if up, ok, n := status(); up != 1 || ok != 1 || n != 1100 {
+			if up, ok, n := status(); up != 1 || ok != 1 || n != 120 {
 				t.Errorf("after recovery: up %v success %v desktops %d", up, ok, n)
 			}
 			if f.Kind == simulator.FaultThrottle {
