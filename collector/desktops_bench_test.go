@@ -17,19 +17,26 @@ const (
 	benchProject = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 )
 
+// startSim starts a simulated fleet of n desktops on loopback.
+func startSim(tb testing.TB, n int) (*simulator.Simulator, string) {
+	tb.Helper()
+	sim, err := simulator.New(simulator.Options{ProjectID: benchProject, Credentials: []simulator.Credential{{AccessKey: benchAK, SecretKey: benchSK}}, Desktops: n, Seed: 3})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	url, err := sim.Start("127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { sim.Close() })
+	return sim, url
+}
+
 // benchRefresh returns the desktops collector's refresh function wired to
 // a simulated fleet through the real signing client.
 func benchRefresh(b *testing.B, n int, perDesktop bool) (RefreshFunc, *simulator.Simulator) {
 	b.Helper()
-	sim, err := simulator.New(simulator.Options{ProjectID: benchProject, Credentials: []simulator.Credential{{AccessKey: benchAK, SecretKey: benchSK}}, Desktops: n, Seed: 3})
-	if err != nil {
-		b.Fatal(err)
-	}
-	url, err := sim.Start("127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { sim.Close() })
+	sim, url := startSim(b, n)
 	cl, err := huaweicloud.New(huaweicloud.Config{Endpoint: url, ProjectID: benchProject, AccessKey: benchAK, SecretKey: benchSK})
 	if err != nil {
 		b.Fatal(err)

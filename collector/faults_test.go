@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/workspace-exporter/workspace_exporter/config"
@@ -28,37 +29,7 @@ func TestFaultsKeepServingAndRecover(t *testing.T) {
 	}
 	for _, f := range faults {
 		t.Run(string(f.Kind), func(t *testing.T) {
-			sim, err := simulator.New(simulator.Options{ProjectID: benchProject, Credentials: []simulator.Credential{{AccessKey: benchAK, SecretKey: benchSK}}, Desktops: 120, Seed: 5})
-			if err != nil {
-				t.Fatal(err)
-			}
-			url, err := sim.Start("127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sim.Close()
-			m, reg := newTestManager(t, nil)
-			cfg, err := config.Parse([]byte(fmt.Sprintf(`targets:
-  - name: sim
-    provider: huaweicloud
-    region: ap-southeast-3
-    project_id: %s
-    endpoint: %s
-    credentials: {access_key: %s, secret_key: %s}
-    api: {timeout: 300ms, max_retries: 1, min_backoff: 10ms, max_backoff: 50ms, page_size: 50}
-    collectors: {desktops: {interval: 1h}}
-`, benchProject, url, benchAK, benchSK)), m.ConfigOptions())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := m.Apply(cfg); err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if err := m.WaitReady(ctx); err != nil {
-				t.Fatal(err)
-			}
+			sim, m, reg := startSimTarget(t, 120, "api: {timeout: 300ms, max_retries: 1, min_backoff: 10ms, max_backoff: 50ms, page_size: 50}", nil)
 			status := func() (up, success float64, desktops int) {
 				mfs, err := reg.Gather()
 				if err != nil {
@@ -110,36 +81,15 @@ workspace_api_throttled_total{operation="ListDesktopsDetail",target="sim"} 2
 // The seeds' example responses, served verbatim by the simulator, go
 // through the signed client and the collector into metrics.
 func TestSeedExamplesEndToEnd(t *testing.T) {
-	sim, err := simulator.New(simulator.Options{ProjectID: benchProject, Credentials: []simulator.Credential{{AccessKey: benchAK, SecretKey: benchSK}}, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := sim.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
 	body := mustRead(t, "../client/huaweicloud/testdata/desktops_detail_seed002.json")
-	sim.ServeVerbatim(simulator.OperationListDesktopsDetail, 200, body)
-	m, _ := newTestManager(t, nil)
-	cfg, err := config.Parse([]byte(fmt.Sprintf("targets:\n  - {name: seed, provider: huaweicloud, region: cn-north-5, project_id: %s, endpoint: '%s', credentials: {access_key: %s, secret_key: %s}, collectors: {desktops: {interval: 1h}}}\n",
-		benchProject, url, benchAK, benchSK)), m.ConfigOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Apply(cfg); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := m.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
+	_, m, _ := startSimTarget(t, 0, "", func(sim *simulator.Simulator) {
+		sim.ServeVerbatim(simulator.OperationListDesktopsDetail, 200, body)
+	})
 	want := `
 # HELP workspace_desktop_info Per-desktop attributes for joins on desktop_id. Always 1.
 # TYPE workspace_desktop_info gauge
-workspace_desktop_info{availability_zone="cn-north-5a",desktop_id="21616aa6-061d-4b2f-bd83-b230d7a9a14c",desktop_name="CHENMIN01",desktop_type="DEDICATED",os_type="Linux",pool_id="",product_id="workspace.k.large2.uosv20pro",target="seed",user_name="chenmin"} 1
-workspace_desktop_info{availability_zone="cn-north-5a",desktop_id="e7a27bad-323f-4ec8-9afe-e53d00171ba9",desktop_name="HJG01",desktop_type="DEDICATED",os_type="Linux",pool_id="",product_id="workspace.k.large4.uosv20pro",target="seed",user_name="hjg"} 1
+workspace_desktop_info{availability_zone="cn-north-5a",desktop_id="21616aa6-061d-4b2f-bd83-b230d7a9a14c",desktop_name="CHENMIN01",desktop_type="DEDICATED",os_type="Linux",pool_id="",product_id="workspace.k.large2.uosv20pro",target="sim",user_name="chenmin"} 1
+workspace_desktop_info{availability_zone="cn-north-5a",desktop_id="e7a27bad-323f-4ec8-9afe-e53d00171ba9",desktop_name="HJG01",desktop_type="DEDICATED",os_type="Linux",pool_id="",product_id="workspace.k.large4.uosv20pro",target="sim",user_name="hjg"} 1
 `
 	if err := testutil.CollectAndCompare(m, strings.NewReader(want), "workspace_desktop_info"); err != nil {
 		t.Error(err)
@@ -147,4 +97,38 @@ workspace_desktop_info{availability_zone="cn-north-5a",desktop_id="e7a27bad-323f
 	if got := testutil.ToFloat64(collectOne(t, m, "workspace_up")); got != 1 {
 		t.Errorf("up = %v", got)
 	}
+}
+
+// startSimTarget starts a simulator with n desktops and a Manager with one
+// target "sim" pointing at it (extra is added to the target's YAML), and
+// waits for the first refresh. prepare runs before the first refresh.
+func startSimTarget(t *testing.T, n int, extra string, prepare func(*simulator.Simulator)) (*simulator.Simulator, *Manager, *prometheus.Registry) {
+	t.Helper()
+	sim, url := startSim(t, n)
+	if prepare != nil {
+		prepare(sim)
+	}
+	m, reg := newTestManager(t, nil)
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`targets:
+  - name: sim
+    provider: huaweicloud
+    region: ap-southeast-3
+    project_id: %s
+    endpoint: %s
+    credentials: {access_key: %s, secret_key: %s}
+    collectors: {desktops: {interval: 1h}}
+    %s
+`, benchProject, url, benchAK, benchSK, extra)), m.ConfigOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Apply(cfg); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := m.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return sim, m, reg
 }

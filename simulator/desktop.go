@@ -224,55 +224,34 @@ func appendDesktop(b []byte, d *Desktop) []byte {
 	b = append(b, '}')
 	b = append(b, `,"flavor":`...)
 	b = appendKeyString(b, '{', "id", d.Flavor.ID)
-	b = append(b, `,"links":[`...)
-	for i, l := range d.Flavor.Links {
-		if i > 0 {
-			b = append(b, ',')
-		}
+	b = appendArray(b, `,"links":`, d.Flavor.Links, func(b []byte, l *FlavorLink) []byte {
 		b = appendKeyString(b, '{', "rel", l.Rel)
 		b = appendKeyString(b, ',', "href", l.Href)
-		b = append(b, '}')
-	}
-	b = append(b, ']', '}')
+		return append(b, '}')
+	})
+	b = append(b, '}')
 	b = appendKeyString(b, ',', "status", d.Status)
 	b = appendKeyString(b, ',', "task_status", d.TaskStatus)
 	b = appendKeyBool(b, "in_maintenance_mode", d.InMaintenanceMode)
 	b = appendKeyString(b, ',', "created", d.Created)
-	b = append(b, `,"security_groups":[`...)
-	for i, g := range d.SecurityGroups {
-		if i > 0 {
-			b = append(b, ',')
-		}
+	b = appendArray(b, `,"security_groups":`, d.SecurityGroups, func(b []byte, g *SecurityGroup) []byte {
 		b = appendKeyString(b, '{', "id", g.ID)
 		b = appendKeyString(b, ',', "name", g.Name)
-		b = append(b, '}')
-	}
-	b = append(b, ']')
+		return append(b, '}')
+	})
 	b = appendKeyString(b, ',', "login_status", d.LoginStatus)
 	b = appendKeyString(b, ',', "user_name", d.UserName)
-	b = append(b, `,"attach_user_infos":[`...)
-	for i, u := range d.AttachUserInfos {
-		if i > 0 {
-			b = append(b, ',')
-		}
+	b = appendArray(b, `,"attach_user_infos":`, d.AttachUserInfos, func(b []byte, u *AttachUserInfo) []byte {
 		b = appendKeyString(b, '{', "user_id", u.UserID)
 		b = appendKeyString(b, ',', "user_name", u.UserName)
 		b = appendKeyString(b, ',', "user_group", u.UserGroup)
 		b = appendKeyString(b, ',', "type", u.Type)
-		b = append(b, '}')
-	}
-	b = append(b, ']')
+		return append(b, '}')
+	})
 	b = appendKeyString(b, ',', "product_id", d.ProductID)
 	b = append(b, `,"root_volume":`...)
 	b = appendVolume(b, &d.RootVolume)
-	b = append(b, `,"data_volumes":[`...)
-	for i := range d.DataVolumes {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendVolume(b, &d.DataVolumes[i])
-	}
-	b = append(b, ']')
+	b = appendArray(b, `,"data_volumes":`, d.DataVolumes, appendVolume)
 	b = appendKeyString(b, ',', "user_group", d.UserGroup)
 	b = appendKeyString(b, ',', "availability_zone", d.AvailabilityZone)
 	b = appendKeyString(b, ',', "site_type", d.SiteType)
@@ -299,16 +278,11 @@ func appendDesktop(b []byte, d *Desktop) []byte {
 	b = append(b, '}')
 	b = appendKeyString(b, ',', "os_version", d.OSVersion)
 	b = appendKeyString(b, ',', "sid", d.SID)
-	b = append(b, `,"tags":[`...)
-	for i, t := range d.Tags {
-		if i > 0 {
-			b = append(b, ',')
-		}
+	b = appendArray(b, `,"tags":`, d.Tags, func(b []byte, t *Tag) []byte {
 		b = appendKeyString(b, '{', "key", t.Key)
 		b = appendKeyString(b, ',', "value", t.Value)
-		b = append(b, '}')
-	}
-	b = append(b, ']')
+		return append(b, '}')
+	})
 	b = appendKeyBool(b, "is_support_internet", d.IsSupportInternet)
 	if d.InternetMode != "" {
 		b = appendKeyString(b, ',', "internet_mode", d.InternetMode)
@@ -399,3 +373,16 @@ var plainJSON = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// appendArray appends prefix, then the items as a JSON array.
+func appendArray[T any](b []byte, prefix string, items []T, each func([]byte, *T) []byte) []byte {
+	b = append(b, prefix...)
+	b = append(b, '[')
+	for i := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = each(b, &items[i])
+	}
+	return append(b, ']')
+}
