@@ -152,11 +152,15 @@ func DecodeDesktopsPage(body []byte) (desktops []Desktop, total int64, totalKnow
 	if err := decodeJSON(body, &p); err != nil {
 		return nil, 0, false, err
 	}
+	return p.convert(), p.TotalCount.Value, p.TotalCount.Set, nil
+}
+
+func (p *desktopsPage) convert() []Desktop {
 	out := make([]Desktop, len(p.Desktops))
 	for i := range p.Desktops {
 		out[i] = p.Desktops[i].desktop()
 	}
-	return out, p.TotalCount.Value, p.TotalCount.Set, nil
+	return out
 }
 
 // ListStats describes one list walk.
@@ -180,11 +184,7 @@ func (c *Client) desktopsPage(ctx context.Context, offset, limit int) (page, err
 	if err := c.get(ctx, OpListDesktopsDetail, "/v2/"+c.cfg.ProjectID+"/desktops/detail", q, &p); err != nil {
 		return page{}, err
 	}
-	out := make([]Desktop, len(p.Desktops))
-	for i := range p.Desktops {
-		out[i] = p.Desktops[i].desktop()
-	}
-	return page{desktops: out, total: p.TotalCount.Value, hasTotal: p.TotalCount.Set}, nil
+	return page{desktops: p.convert(), total: p.TotalCount.Value, hasTotal: p.TotalCount.Set}, nil
 }
 
 // ListDesktops walks GET /v2/{project_id}/desktops/detail and returns every
@@ -219,37 +219,37 @@ func (c *Client) ListDesktops(ctx context.Context) ([]Desktop, ListStats, error)
 		return nil, stats, err
 	}
 	pages := []page{first}
-	seenTotal := func(p page) {
-		if p.hasTotal && p.total > stats.TotalCount {
-			stats.TotalCount = p.total
+	count := len(first.desktops)
+	add := func(ps ...page) {
+		for _, p := range ps {
+			pages = append(pages, p)
+			count += len(p.desktops)
+			if p.hasTotal && p.total > stats.TotalCount {
+				stats.TotalCount = p.total
+			}
 		}
 	}
-	seenTotal(first)
+	if first.hasTotal {
+		stats.TotalCount = first.total
+	}
 	next := limit
 	if len(first.desktops) == limit {
-		total := stats.TotalCount
 		maxPlausible := int64(limit) * int64(c.cfg.MaxPages)
-		if total > int64(limit) && total <= maxPlausible {
+		if total := stats.TotalCount; total > int64(limit) && total <= maxPlausible {
 			n := int((total + int64(limit) - 1) / int64(limit))
 			rest, err := c.fetchPages(ctx, limit, 1, n)
 			stats.Requests += n - 1
 			if err != nil {
 				return nil, stats, err
 			}
-			pages = append(pages, rest...)
+			add(rest...)
 			next = n * limit
 		}
-		// Walk on one page at a time while the last page is full and the
-		// pages hold more than total_count announced (or it is unknown).
-		for {
-			last := pages[len(pages)-1]
-			for _, p := range pages {
-				seenTotal(p)
-			}
-			if len(last.desktops) < limit {
-				break
-			}
-			if t := stats.TotalCount; t > 0 && t <= maxPlausible && int64(next) >= t && int64(countDesktops(pages)) <= t {
+		// Walk on one page at a time while the last page is full, unless
+		// a plausible total_count says the walk is complete and the pages
+		// hold no more than it announced.
+		for len(pages[len(pages)-1].desktops) == limit {
+			if t := stats.TotalCount; t > 0 && t <= maxPlausible && int64(next) >= t && int64(count) <= t {
 				break
 			}
 			if len(pages) >= c.cfg.MaxPages {
@@ -260,11 +260,11 @@ func (c *Client) ListDesktops(ctx context.Context) ([]Desktop, ListStats, error)
 			if err != nil {
 				return nil, stats, fmt.Errorf("%w (at offset %d)", err, next)
 			}
-			pages = append(pages, p)
+			add(p)
 			next += limit
 		}
 	}
-	out := make([]Desktop, 0, countDesktops(pages))
+	out := make([]Desktop, 0, count)
 	seen := make(map[string]struct{}, cap(out))
 	for _, p := range pages {
 		for _, d := range p.desktops {
@@ -279,14 +279,6 @@ func (c *Client) ListDesktops(ctx context.Context) ([]Desktop, ListStats, error)
 		}
 	}
 	return out, stats, nil
-}
-
-func countDesktops(pages []page) int {
-	n := 0
-	for _, p := range pages {
-		n += len(p.desktops)
-	}
-	return n
 }
 
 // fetchPages fetches pages [from, to) concurrently and returns them in
