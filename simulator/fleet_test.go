@@ -138,17 +138,8 @@ func networkOf(d Desktop) string {
 }
 
 func TestGenerate100k(t *testing.T) {
-	start := time.Now()
+	// Speed is BenchmarkGenerate100k's business; this checks the fleet.
 	s := newFleetSim(t, 100_000, 7)
-	elapsed := time.Since(start)
-	limit := time.Second
-	if raceEnabled {
-		limit = 10 * time.Second
-	}
-	if elapsed > limit {
-		t.Errorf("generating 100,000 desktops took %v", elapsed)
-	}
-	t.Logf("generated 100,000 desktops in %v", elapsed)
 	ds := s.Desktops()
 	if len(ds) != 100_000 {
 		t.Fatalf("%d desktops", len(ds))
