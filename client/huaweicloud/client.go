@@ -111,10 +111,13 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{cfg: cfg, http: cfg.HTTPClient, obs: cfg.Observer, log: cfg.Logger, sleep: sleepCtx}
 	if c.http == nil {
+		c.http = &http.Client{Transport: http.DefaultTransport}
 		// Keep one idle connection per concurrent page, so a walk reuses them.
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = cfg.Concurrency
-		c.http = &http.Client{Transport: tr}
+		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+			tr := dt.Clone()
+			tr.MaxIdleConnsPerHost = cfg.Concurrency
+			c.http.Transport = tr
+		}
 	}
 	if c.obs == nil {
 		c.obs = client.NopObserver{}

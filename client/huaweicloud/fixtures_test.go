@@ -3,6 +3,7 @@ package huaweicloud
 import (
 	"os"
 	"testing"
+	"unicode/utf8"
 )
 
 // Every example response of §4.3.8 in the seeds must decode (see
@@ -111,5 +112,42 @@ func TestDecodeBroken(t *testing.T) {
 		if _, _, _, err := DecodeDesktopsPage([]byte(body)); err == nil {
 			t.Errorf("body %q decoded without error", body)
 		}
+	}
+}
+
+// A nested field of an unexpected shape loses only that field, never the
+// page: the refresh must not fail because the API changed one type.
+func TestDecodeWrongShapesKeepThePage(t *testing.T) {
+	body := []byte(`{"total_count":2,"desktops":[
+	 {"desktop_id":"a","status":"ACTIVE","metadata":"os_type=Linux","product":["x"],"attach_user_infos":{"user_name":"bob"},"ip_addresses":"10.0.0.1"},
+	 {"desktop_id":"b","status":"SHUTOFF","metadata":{"os_type":"Windows"},"product":{"product_id":"p"},"attach_user_infos":[{"user_name":"eve"}],"ip_addresses":["10.0.0.2"]}
+	]}`)
+	ds, _, _, err := DecodeDesktopsPage(body)
+	if err != nil {
+		t.Fatalf("one odd desktop failed the page: %v", err)
+	}
+	if len(ds) != 2 || ds[0].ID != "a" || ds[0].Status != "ACTIVE" || ds[0].OSType != "" || ds[0].UserName != "" {
+		t.Errorf("odd desktop: %+v", ds[0])
+	}
+	if b := ds[1]; b.OSType != "Windows" || b.ProductID != "p" || b.UserName != "eve" || len(b.IPAddresses) != 1 {
+		t.Errorf("well-formed desktop: %+v", b)
+	}
+}
+
+// Label values must be valid UTF-8 (client_golang refuses others), so
+// invalid bytes from the API are replaced, as encoding/json does.
+func TestDecodeInvalidUTF8(t *testing.T) {
+	body := []byte("{\"desktops\":[{\"desktop_id\":\"a\",\"computer_name\":\"PC-\xff\xfe\",\"user_name\":\"\xc3\"}],\"total_count\":1}")
+	ds, _, _, err := DecodeDesktopsPage(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{ds[0].ComputerName, ds[0].UserName} {
+		if !utf8.ValidString(s) {
+			t.Errorf("invalid UTF-8 kept: %q", s)
+		}
+	}
+	if ds[0].ComputerName != "PC-\ufffd\ufffd" {
+		t.Errorf("computer_name = %q", ds[0].ComputerName)
 	}
 }

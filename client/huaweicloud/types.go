@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The Workspace documentation contradicts itself and the SDK's models:
@@ -25,6 +26,14 @@ func decodeJSON(body []byte, out any) error {
 		return errors.New("empty body")
 	}
 	if err := json.Unmarshal(body, out); err != nil {
+		// A nested field of an unexpected type (metadata sent as a string,
+		// say) is skipped by encoding/json, which decodes everything else:
+		// losing that one field must not fail the page. A wrong type at
+		// the top level (desktops not an array) still does.
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && strings.Contains(te.Field, ".") {
+			return nil
+		}
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			return fmt.Errorf("invalid JSON at byte %d: %v", se.Offset, se)
@@ -51,8 +60,10 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	}
 	switch b[0] {
 	case '"':
-		// Fast path: no escapes, the bytes between the quotes are the value.
-		if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 {
+		// Fast path: no escapes and valid UTF-8, so the bytes between the
+		// quotes are the value (encoding/json replaces invalid UTF-8; label
+		// values must be valid UTF-8).
+		if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 && utf8.Valid(b) {
 			*f = flexString(b[1 : len(b)-1])
 			return nil
 		}
