@@ -34,8 +34,9 @@ const Namespace = "workspace"
 
 // Snapshot is the immutable result of one successful refresh.
 type Snapshot interface {
-	// Collect sends the snapshot's metrics, labelled with the target.
-	Collect(ch chan<- prometheus.Metric, target string)
+	// Collect sends the snapshot's metrics, labelled with the target. It
+	// stops early once ctx ends (the scraper went away).
+	Collect(ctx context.Context, ch chan<- prometheus.Metric, target string)
 }
 
 // RefreshFunc fetches a complete snapshot, or fails without a partial one.

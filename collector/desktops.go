@@ -154,7 +154,7 @@ func newDesktopsSnapshot(desktops []huaweicloud.Desktop, perDesktop bool) *deskt
 	return s
 }
 
-func (s *desktopsSnapshot) Collect(ch chan<- prometheus.Metric, target string) {
+func (s *desktopsSnapshot) Collect(ctx context.Context, ch chan<- prometheus.Metric, target string) {
 	for _, st := range s.statuses {
 		for _, ls := range s.loginStatuses {
 			ch <- prometheus.MustNewConstMetric(desktopsDesc, prometheus.GaugeValue, float64(s.counts[[2]string{st, ls}]), target, st, ls)
@@ -164,6 +164,9 @@ func (s *desktopsSnapshot) Collect(ch chan<- prometheus.Metric, target string) {
 		ch <- prometheus.MustNewConstMetric(desktopTasksDesc, prometheus.GaugeValue, float64(s.tasks[ts]), target, ts)
 	}
 	for i := range s.rows {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return
+		}
 		r := &s.rows[i]
 		in := &r.info
 		ch <- prometheus.MustNewConstMetric(desktopInfoDesc, prometheus.GaugeValue, 1, target, in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7])

@@ -88,7 +88,7 @@ func BenchmarkDesktopsCollect100k(b *testing.B) {
 					}
 					done <- n
 				}()
-				snap.Collect(ch, "bench")
+				snap.Collect(context.Background(), ch, "bench")
 				close(ch)
 				n := <-done
 				b.ReportMetric(float64(n), "series")

@@ -257,6 +257,30 @@ func (m *Manager) Ready() bool {
 	return true
 }
 
+// Readiness reports whether every enabled collector of every target has
+// finished its first refresh attempt (ready), and names, as
+// "target/collector", the collectors that have no data to serve: those
+// still in their first refresh and those whose every refresh failed so far.
+// With no target configured it is not ready.
+func (m *Manager) Readiness() (ready bool, noData []string) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	ready = len(m.targets) > 0
+	for _, t := range m.targets {
+		for _, r := range t.runners {
+			select {
+			case <-r.firstDone:
+			default:
+				ready = false
+			}
+			if st := r.cur.Load(); st == nil || st.snap == nil {
+				noData = append(noData, t.cfg.Name+"/"+r.name)
+			}
+		}
+	}
+	return ready, noData
+}
+
 // WaitReady blocks until Ready or the context ends.
 func (m *Manager) WaitReady(ctx context.Context) error {
 	for !m.Ready() {
@@ -288,10 +312,19 @@ func (m *Manager) Describe(chan<- *prometheus.Desc) {}
 // Collect implements prometheus.Collector. It reads the latest snapshots
 // only; it never calls a cloud API.
 func (m *Manager) Collect(ch chan<- prometheus.Metric) {
+	m.CollectContext(context.Background(), ch)
+}
+
+// CollectContext is Collect for one scrape: it stops early, sending
+// nothing more, once ctx ends (the scraper went away).
+func (m *Manager) CollectContext(ctx context.Context, ch chan<- prometheus.Metric) {
 	m.mu.RLock()
 	ts := m.targets
 	m.mu.RUnlock()
 	for _, t := range ts {
+		if ctx.Err() != nil {
+			return
+		}
 		name := t.cfg.Name
 		ch <- prometheus.MustNewConstMetric(targetInfoDesc, prometheus.GaugeValue, 1, name, t.cfg.Provider, t.cfg.Region, t.cfg.ProjectID)
 		up := 1.0
@@ -310,7 +343,7 @@ func (m *Manager) Collect(ch chan<- prometheus.Metric) {
 				ch <- prometheus.MustNewConstMetric(collectorLastSuccessDesc, prometheus.GaugeValue, float64(st.lastSuccess.UnixNano())/1e9, name, r.name)
 			}
 			if st.snap != nil {
-				st.snap.Collect(ch, name)
+				st.snap.Collect(ctx, ch, name)
 			}
 		}
 		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, up, name)
