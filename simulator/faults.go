@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +33,109 @@ const (
 	// FaultTimeout hangs for Fault.Latency (default 10 minutes) or until the
 	// request's context ends or the simulator is closed, then answers 504.
 	FaultTimeout FaultKind = "timeout"
+
+	// The kinds below play a hostile API that answers 200 with a wrong page.
+	// Except for oversized_page they alter the page the simulator would
+	// serve (not a ServeVerbatim response), keep the page's total_count as
+	// the TotalCountMode reports it unless said otherwise, and pass a request
+	// whose parameters are invalid through to its 400 answer.
+
+	// FaultShortPage leaves out the last Fault.Items desktops of the page
+	// (default half of the page, at least 1).
+	FaultShortPage FaultKind = "short_page"
+	// FaultBadList breaks the "desktops" key as Fault.Variant says:
+	// "missing" (default; no key), "null", "object" ({}), "string" ("x") or
+	// "number" (7).
+	FaultBadList FaultKind = "bad_list"
+	// FaultOversizedPage answers 200 with Fault.Items (default 1,000,000)
+	// small desktops such as {"desktop_id":"oversize-00000001",
+	// "status":"ACTIVE"} and total_count Fault.Items, whatever the limit.
+	// The body is streamed in small chunks at bounded memory and stops when
+	// the client leaves.
+	FaultOversizedPage FaultKind = "oversized_page"
+	// FaultJunkItems replaces the first Fault.Items (default 5) elements of
+	// the page by junk, cycling through 42, "junk", null, [1,2],
+	// {"status":"ACTIVE"}, {"desktop_id":"","status":"ERROR"} and true.
+	FaultJunkItems FaultKind = "junk_items"
+	// FaultIgnoreOffset serves the page at offset 0 whatever the offset, as
+	// an API that ignores the parameter would. Requests at offset 0 do not
+	// match (they would be unchanged), so Count is used up by later pages.
+	FaultIgnoreOffset FaultKind = "ignore_offset"
+	// FaultEnumFlood sets the Fault.Fields of every desktop of the page to
+	// "FLOOD_" followed by its desktop_id: an undocumented value per
+	// desktop, the same on every request.
+	FaultEnumFlood FaultKind = "enum_flood"
+	// FaultTotalDrift reports total_count as the exact total plus
+	// Fault.Delta (default 1; the result may be negative), whatever the
+	// TotalCountMode.
+	FaultTotalDrift FaultKind = "total_drift"
+	// FaultDuplicate replaces the first desktop of a non-empty page by the
+	// desktop before it (the last one of the previous page), so that one
+	// desktop is served twice and one never. Requests at offset 0 do not
+	// match.
+	FaultDuplicate FaultKind = "duplicate"
+	// FaultRedirect answers Fault.Status (default 302) with Location
+	// Fault.Location and an empty body.
+	FaultRedirect FaultKind = "redirect"
+	// FaultEchoSecret answers Fault.Status (default 400) with an error that
+	// echoes the request's credential: error_code is 100 'x' then the secret
+	// key; error_msg is 1,000 'x' then the secret key, a space, the access
+	// key and, for a temporary key, a space and the security token; the
+	// X-Request-Id and X-Echo headers are 300 'x' then the secret key. With
+	// Fault.Variant "start" the values have no padding, so the secrets come
+	// first.
+	FaultEchoSecret FaultKind = "echo_secret"
 )
+
+// faultKinds lists every kind, for error messages.
+var faultKinds = []FaultKind{
+	FaultLatency, FaultThrottle, FaultServerError, FaultMalformed, FaultTruncated, FaultTimeout,
+	FaultShortPage, FaultBadList, FaultOversizedPage, FaultJunkItems, FaultIgnoreOffset,
+	FaultEnumFlood, FaultTotalDrift, FaultDuplicate, FaultRedirect, FaultEchoSecret,
+}
+
+// reshapesPage reports whether the kind alters the list page instead of
+// replacing the whole response.
+func (k FaultKind) reshapesPage() bool {
+	switch k {
+	case FaultShortPage, FaultBadList, FaultJunkItems, FaultIgnoreOffset, FaultEnumFlood, FaultTotalDrift, FaultDuplicate:
+		return true
+	}
+	return false
+}
+
+// Values of Fault.Variant: the shapes of bad_list's "desktops" (no key,
+// null, {}, "x", 7), and echo_secret's secrets after padding or first.
+const (
+	BadListMissing = "missing"
+	BadListNull    = "null"
+	BadListObject  = "object"
+	BadListString  = "string"
+	BadListNumber  = "number"
+
+	EchoPadded = "padded"
+	EchoStart  = "start"
+)
+
+// badLists maps the bad_list variants to the JSON value of "desktops" (""
+// leaves the key out).
+var badLists = map[string]string{
+	BadListMissing: "",
+	BadListNull:    "null",
+	BadListObject:  "{}",
+	BadListString:  `"x"`,
+	BadListNumber:  "7",
+}
+
+// floodFields are the fields enum_flood can fill, in their default order.
+var floodFields = []string{"status", "login_status", "task_status"}
+
+// defaultItems is Fault.Items when it is 0 (short_page has no fixed
+// default: it cuts half of each page).
+var defaultItems = map[FaultKind]int{
+	FaultJunkItems:     5,
+	FaultOversizedPage: 1_000_000,
+}
 
 const defaultTimeoutHang = 10 * time.Minute
 
@@ -54,8 +158,30 @@ type Fault struct {
 	// seconds rounded up, at least 1.
 	RetryAfter time.Duration
 	// Status is the HTTP status of a server_error fault: 500 (default),
-	// 502, 503 or 504.
+	// 502, 503 or 504; of a redirect: 302 (default), 301, 303, 307 or 308;
+	// of echo_secret: any 4xx or 5xx (default 400).
 	Status int
+	// Offsets, when non-empty, restricts the fault to requests whose offset
+	// query parameter (default 0) is one of them, e.g. []int{0} for the
+	// first page only.
+	Offsets []int
+	// Items is how many desktops short_page leaves out (default half of the
+	// page, at least 1), how many elements junk_items replaces (default 5)
+	// and how many desktops oversized_page serves (default 1,000,000).
+	Items int
+	// Variant is the shape of bad_list (BadListMissing (default),
+	// BadListNull, BadListObject, BadListString or BadListNumber) and where
+	// echo_secret puts the secrets: after padding (EchoPadded, default) or
+	// at the start (EchoStart).
+	Variant string
+	// Fields are the fields enum_flood fills: any of "status",
+	// "login_status" and "task_status" (default all three).
+	Fields []string
+	// Delta is what total_drift adds to total_count (default 1; may be
+	// negative).
+	Delta int
+	// Location is the absolute http or https URL of a redirect (required).
+	Location string
 }
 
 // validate checks f and fills in its defaults.
@@ -84,9 +210,66 @@ func (f *Fault) validate() error {
 		default:
 			return fmt.Errorf("server_error fault status must be 500, 502, 503 or 504, got %d", f.Status)
 		}
-	case FaultMalformed, FaultTruncated:
+	case FaultShortPage, FaultJunkItems, FaultOversizedPage:
+		if f.Items < 0 {
+			return fmt.Errorf("%s fault: Items must not be negative, got %d", f.Kind, f.Items)
+		}
+		if f.Items == 0 {
+			f.Items = defaultItems[f.Kind]
+		}
+	case FaultBadList:
+		if f.Variant == "" {
+			f.Variant = BadListMissing
+		}
+		if _, ok := badLists[f.Variant]; !ok {
+			return fmt.Errorf("bad_list fault: Variant must be missing, null, object, string or number, got %q", f.Variant)
+		}
+	case FaultEnumFlood:
+		if len(f.Fields) == 0 {
+			f.Fields = slices.Clone(floodFields)
+		}
+		for _, name := range f.Fields {
+			if !slices.Contains(floodFields, name) {
+				return fmt.Errorf("enum_flood fault: Fields may name status, login_status and task_status, got %q", name)
+			}
+		}
+	case FaultTotalDrift:
+		if f.Delta == 0 {
+			f.Delta = 1
+		}
+	case FaultRedirect:
+		switch f.Status {
+		case 0:
+			f.Status = http.StatusFound
+		case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		default:
+			return fmt.Errorf("redirect fault status must be 301, 302, 303, 307 or 308, got %d", f.Status)
+		}
+		if u, err := url.Parse(f.Location); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("redirect fault needs a Location that is an absolute http or https URL, got %q", f.Location)
+		}
+	case FaultEchoSecret:
+		switch {
+		case f.Status == 0:
+			f.Status = http.StatusBadRequest
+		case f.Status < 400 || f.Status > 599:
+			return fmt.Errorf("echo_secret fault status must be a 4xx or 5xx, got %d", f.Status)
+		}
+		switch f.Variant {
+		case "":
+			f.Variant = EchoPadded
+		case EchoPadded, EchoStart:
+		default:
+			return fmt.Errorf("echo_secret fault: Variant must be padded or start, got %q", f.Variant)
+		}
+	case FaultMalformed, FaultTruncated, FaultIgnoreOffset, FaultDuplicate:
 	default:
-		return fmt.Errorf("unknown fault kind %q (want latency, throttle, server_error, malformed, truncated or timeout)", f.Kind)
+		return fmt.Errorf("unknown fault kind %q (want %s)", f.Kind, kindList())
+	}
+	for _, o := range f.Offsets {
+		if o < 0 {
+			return fmt.Errorf("%s fault: Offsets must not be negative, got %d", f.Kind, o)
+		}
 	}
 	switch {
 	case f.Count < 0:
@@ -102,16 +285,32 @@ func (f *Fault) retryAfterSeconds() int {
 	return max(1, int(math.Ceil(f.RetryAfter.Seconds())))
 }
 
+// kindList is "latency, throttle, …, redirect or echo_secret".
+func kindList() string {
+	names := make([]string, len(faultKinds))
+	for i, k := range faultKinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
 // ParseFaults parses a comma-separated fault specification into
 // probability faults that apply to every operation, for example
 //
-//	throttle=0.05,server_error=0.01,latency=200ms:0.1,malformed=0.01
+//	throttle=0.05,server_error=0.01,latency=200ms:0.1,malformed=0.01,
+//	short_page=0.05,junk_items=3:0.1,bad_list=null:0.01,total_drift=-2:0.05
 //
 // Each item is KIND=PROBABILITY or KIND=PARAMETER:PROBABILITY, where the
 // parameter is the delay of latency (required) and timeout (default 10m),
-// the Retry-After of throttle (default 1s) and the HTTP status of
-// server_error (default 500). The probability must be in (0, 1]. An empty
-// specification yields no faults.
+// the Retry-After of throttle (default 1s), the HTTP status of
+// server_error (default 500), the Items of short_page (default half of the
+// page), junk_items (default 5) and oversized_page (default 1000000), the
+// Variant of bad_list (default missing), the Fields of enum_flood joined
+// by '+' (e.g. status+login_status; default all three) and the Delta of
+// total_drift (default 1). malformed, truncated, ignore_offset and
+// duplicate take no parameter; redirect and echo_secret cannot be given
+// here (use Simulator.InjectFault). The probability must be in (0, 1]. An
+// empty specification yields no faults.
 func ParseFaults(spec string) ([]Fault, error) {
 	var faults []Fault
 	if strings.TrimSpace(spec) == "" {
@@ -169,10 +368,34 @@ func parseFault(item string) (Fault, error) {
 			}
 			f.Status = s
 		}
-	case FaultMalformed, FaultTruncated:
+	case FaultShortPage, FaultJunkItems, FaultOversizedPage:
+		if hasParam {
+			n, err := strconv.Atoi(param)
+			if err != nil || n <= 0 {
+				return Fault{}, fmt.Errorf("parameter %q must be a positive number of items", param)
+			}
+			f.Items = n
+		}
+	case FaultTotalDrift:
+		if hasParam {
+			n, err := strconv.Atoi(param)
+			if err != nil || n == 0 {
+				return Fault{}, fmt.Errorf("parameter %q must be a non-zero integer", param)
+			}
+			f.Delta = n
+		}
+	case FaultBadList:
+		f.Variant = param
+	case FaultEnumFlood:
+		if hasParam {
+			f.Fields = strings.Split(param, "+")
+		}
+	case FaultMalformed, FaultTruncated, FaultIgnoreOffset, FaultDuplicate:
 		if hasParam {
 			return Fault{}, fmt.Errorf("%s takes no parameter", kind)
 		}
+	case FaultRedirect, FaultEchoSecret:
+		return Fault{}, fmt.Errorf("%s cannot be given in a fault specification; inject it with Simulator.InjectFault", kind)
 	}
 	if err := f.validate(); err != nil {
 		return Fault{}, err
@@ -186,16 +409,48 @@ type faultRule struct {
 	left int // for Count faults
 }
 
+// matches reports whether the rule applies to a request of operation op
+// at offset (-1 when the offset parameter is invalid).
+func (r *faultRule) matches(op string, offset int) bool {
+	switch {
+	case r.Operation != "" && r.Operation != op:
+		return false
+	case len(r.Offsets) > 0 && !slices.Contains(r.Offsets, offset):
+		return false
+	case (r.Kind == FaultIgnoreOffset || r.Kind == FaultDuplicate) && offset <= 0:
+		return false // the page would be unchanged
+	}
+	return true
+}
+
+// requestOffset is the offset parameter of r: 0 when absent, -1 when it is
+// not a non-negative integer.
+func requestOffset(r *http.Request) int {
+	v := r.URL.Query().Get("offset")
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
+}
+
 // pickFaults decides which faults hit a request of operation op: the sum
 // of the delays of the latency faults that fire, and the first other fault
 // that fires (nil if none). Count rules that fire are used up.
-func (s *Simulator) pickFaults(op string) (delay time.Duration, terminal *Fault) {
+func (s *Simulator) pickFaults(op string, req *http.Request) (delay time.Duration, terminal *Fault) {
 	s.cfgMu.Lock()
 	defer s.cfgMu.Unlock()
+	if len(s.faults) == 0 {
+		return 0, nil
+	}
+	offset := requestOffset(req)
 	kept := s.faults[:0]
 	for _, r := range s.faults {
 		fires := false
-		if (r.Operation == "" || r.Operation == op) && (terminal == nil || r.Kind == FaultLatency) {
+		if r.matches(op, offset) && (terminal == nil || r.Kind == FaultLatency) {
 			if r.Count > 0 {
 				fires = true
 				r.left--
@@ -231,10 +486,19 @@ var (
 	}
 )
 
-// serveFault answers the request with a terminal fault. full is the body
-// the request would otherwise have got (used by truncated).
+// serveFault answers the request with a fault that replaces the whole
+// response (not one that reshapesPage). full is the body the request would
+// otherwise have got (used by truncated).
 func (s *Simulator) serveFault(w http.ResponseWriter, r *http.Request, st *reqState, f *Fault, full func() (int, []byte)) {
 	switch f.Kind {
+	case FaultOversizedPage:
+		s.streamOversized(w, r, st, f.Items)
+	case FaultRedirect:
+		w.Header().Del("Content-Type")
+		w.Header().Set("Location", f.Location)
+		s.write(w, st, f.Status, nil)
+	case FaultEchoSecret:
+		s.echoSecret(w, r, st, f)
 	case FaultThrottle:
 		w.Header().Set("Retry-After", strconv.Itoa(f.retryAfterSeconds()))
 		s.write(w, st, http.StatusTooManyRequests, bodyThrottled)

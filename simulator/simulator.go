@@ -6,12 +6,17 @@
 // desktops, and verifies every request's SDK-HMAC-SHA256 signature the way
 // the API gateway does, so production code signed by the official SDK
 // cannot tell it from the real service on that path. Faults (latency,
-// throttling, server errors, malformed and truncated bodies, hangs) can be
-// injected per operation, by count or probability.
+// throttling, server errors, malformed and truncated bodies, hangs) and
+// hostile answers (short, oversized, junk-filled, duplicated or ignored
+// pages, broken lists, drifting totals, flooded enum values, redirects and
+// echoed secrets) can be injected per operation and offset, by count or
+// probability. NewRecorder serves a listener that records where redirects
+// lead.
 //
 // Request handling order: routing (an unknown path is answered 404 only
-// after authentication), authentication (401), method check (405), faults,
-// ServeVerbatim responses, parameter validation (400), and the answer.
+// after authentication), authentication (401), method check (405), faults
+// that replace the response, ServeVerbatim responses, parameter validation
+// (400), faults that alter the page, and the answer.
 package simulator
 
 import (
@@ -26,6 +31,7 @@ import (
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -353,9 +359,11 @@ func (s *Simulator) ResetCounters() {
 // added: every latency rule that fires adds its delay, and the first other
 // rule that fires decides the response. InjectFault panics if f is invalid
 // (unknown kind, Count < 0, Probability outside (0, 1] when Count is 0, a
-// non-positive latency, a server_error status other than 500/502/503/504);
-// ParseFaults returns such problems as errors.
+// non-positive latency, a status the kind does not allow, a negative Items
+// or offset, an unknown Variant or field, a redirect without an absolute
+// http(s) Location); ParseFaults returns such problems as errors.
 func (s *Simulator) InjectFault(f Fault) {
+	f.Offsets, f.Fields = slices.Clone(f.Offsets), slices.Clone(f.Fields)
 	if err := f.validate(); err != nil {
 		panic("simulator: InjectFault: " + err.Error())
 	}
@@ -457,30 +465,34 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.pages.Put(buf)
 		}
 	}()
-	answer := func() (int, []byte) {
-		s.cfgMu.Lock()
-		v, ok := s.verbatim[op]
-		s.cfgMu.Unlock()
-		if ok {
-			return v.status, v.body
+	// answer is the response to the request, with the page fault f (nil
+	// for none) applied. A ServeVerbatim response applies only without one.
+	answer := func(f *Fault) (int, []byte) {
+		if f == nil {
+			s.cfgMu.Lock()
+			v, ok := s.verbatim[op]
+			s.cfgMu.Unlock()
+			if ok {
+				return v.status, v.body
+			}
 		}
 		buf, _ = s.pages.Get().(*[]byte)
 		if buf == nil {
 			buf = new([]byte)
 		}
-		status, body := s.listDesktops(r, (*buf)[:0])
+		status, body := s.listDesktops(r, (*buf)[:0], f)
 		*buf = body
 		return status, body
 	}
-	delay, fault := s.pickFaults(op)
+	delay, fault := s.pickFaults(op, r)
 	if !s.sleep(r, delay) {
 		return
 	}
-	if fault != nil {
-		s.serveFault(w, r, st, fault, answer)
+	if fault != nil && !fault.Kind.reshapesPage() {
+		s.serveFault(w, r, st, fault, func() (int, []byte) { return answer(nil) })
 		return
 	}
-	status, out := answer()
+	status, out := answer(fault)
 	s.write(w, st, status, out)
 }
 
@@ -528,71 +540,126 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// listDesktops answers ListDesktopsDetail, appending a page to b.
-func (s *Simulator) listDesktops(r *http.Request, b []byte) (int, []byte) {
-	q := r.URL.Query()
-	offset, limit := 0, s.maxLimit
+// listQuery is a validated ListDesktopsDetail request.
+type listQuery struct {
+	offset, limit int
+	match         func(*record) bool // nil matches every desktop
+}
+
+// parseList validates the paging parameters and filters of q.
+func (s *Simulator) parseList(q url.Values) (listQuery, *apiError) {
+	lq := listQuery{limit: s.maxLimit, match: filters(q)}
 	if v := q.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return http.StatusBadRequest, errorBody("WKS.0508", "The value of offset cannot be smaller than 0.", "")
+			return lq, &apiError{status: http.StatusBadRequest, code: "WKS.0508", msg: "The value of offset cannot be smaller than 0."}
 		}
-		offset = n
+		lq.offset = n
 	}
 	if v, ok := q["limit"]; ok {
 		n, err := strconv.Atoi(v[0])
 		if err != nil || n < 1 || n > s.maxLimit {
-			return http.StatusBadRequest, errorBody("WKS.0509", "The value of limit must be greater than 0 and smaller than 1000.", "")
+			return lq, &apiError{status: http.StatusBadRequest, code: "WKS.0509", msg: "The value of limit must be greater than 0 and smaller than 1000."}
 		}
-		limit = n
+		lq.limit = n
 	}
-	match := filters(q)
+	return lq, nil
+}
 
+// page returns the matching desktops at positions offset..offset+limit-1
+// of q and the number of matching desktops. The caller holds s.mu.
+func (s *Simulator) page(q listQuery) (page []*record, total int) {
+	recs := s.fleet.recs
+	if q.match == nil {
+		total = len(recs)
+		start := min(q.offset, total)
+		return recs[start : start+min(q.limit, total-start)], total
+	}
+	for _, rec := range recs {
+		if q.match(rec) {
+			if total >= q.offset && len(page) < q.limit {
+				page = append(page, rec)
+			}
+			total++
+		}
+	}
+	return page, total
+}
+
+// listing is a ListDesktopsDetail answer before it is rendered.
+type listing struct {
+	desktops []*record
+	junk     int    // how many leading elements are replaced by junkItems
+	badList  string // a bad_list variant replacing the desktops array, or ""
+	total    int
+	mode     TotalCountMode
+}
+
+// appendTo renders l as JSON.
+func (l *listing) appendTo(b []byte) []byte {
+	b = append(b, '{')
+	switch l.badList {
+	case "":
+		b = slices.Grow(b, 64+3072*len(l.desktops))
+		b = append(b, `"desktops":[`...)
+		for i, rec := range l.desktops {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if i < l.junk {
+				b = append(b, junkItems[i%len(junkItems)]...)
+			} else {
+				b = appendRecord(b, rec)
+			}
+		}
+		b = append(b, ']')
+	case BadListMissing:
+	default:
+		b = append(b, `"desktops":`...)
+		b = append(b, badLists[l.badList]...)
+	}
+	if l.mode != TotalOmitted {
+		if b[len(b)-1] != '{' {
+			b = append(b, ',')
+		}
+		b = append(b, `"total_count":`...)
+		b = strconv.AppendInt(b, int64(l.mode.report(l.total)), 10)
+	}
+	return append(b, '}')
+}
+
+// report is the total_count the mode reports for total matching desktops
+// (meaningless for TotalOmitted).
+func (m TotalCountMode) report(total int) int {
+	switch m {
+	case TotalZero:
+		return 0
+	case TotalMaxInt:
+		return 2147483647
+	case TotalStale:
+		return max(total-7, 0)
+	}
+	return total
+}
+
+// listDesktops answers ListDesktopsDetail, with the page fault f (nil for
+// none) applied, appending the body to b.
+func (s *Simulator) listDesktops(r *http.Request, b []byte, f *Fault) (int, []byte) {
+	q, e := s.parseList(r.URL.Query())
+	if e != nil {
+		return e.status, errorBody(e.code, e.msg, e.detail)
+	}
 	s.cfgMu.Lock()
-	mode := s.totalMode
+	l := listing{mode: s.totalMode}
 	s.cfgMu.Unlock()
 
 	s.mu.RLock()
-	recs := s.fleet.recs
-	var page []*record
-	total := len(recs)
-	if match == nil {
-		start := min(offset, total)
-		page = recs[start : start+min(limit, total-start)]
-	} else {
-		total = 0
-		for _, rec := range recs {
-			if match(rec) {
-				if total >= offset && len(page) < limit {
-					page = append(page, rec)
-				}
-				total++
-			}
-		}
+	defer s.mu.RUnlock()
+	l.desktops, l.total = s.page(q)
+	if f != nil {
+		s.reshape(f, q, &l)
 	}
-	b = slices.Grow(b, 64+3072*len(page))
-	b = append(b, `{"desktops":[`...)
-	for i, rec := range page {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendRecord(b, rec)
-	}
-	s.mu.RUnlock()
-	b = append(b, ']')
-	switch mode {
-	case TotalExact:
-		b = append(b, `,"total_count":`...)
-		b = strconv.AppendInt(b, int64(total), 10)
-	case TotalZero:
-		b = append(b, `,"total_count":0`...)
-	case TotalMaxInt:
-		b = append(b, `,"total_count":2147483647`...)
-	case TotalStale:
-		b = append(b, `,"total_count":`...)
-		b = strconv.AppendInt(b, int64(max(total-7, 0)), 10)
-	}
-	return http.StatusOK, append(b, '}')
+	return http.StatusOK, l.appendTo(b)
 }
 
 // filters returns a predicate for the supported query filters of
