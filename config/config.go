@@ -1,22 +1,19 @@
 // Package config defines the exporter's configuration file: pure values,
-// strict decoding and validation. It knows nothing of the cloud clients or
-// of Prometheus; the collector package turns a validated Config into
-// running targets.
+// strict decoding and validation. It knows nothing of the cloud clients;
+// the collector package turns a validated Config into running targets.
+//
+// Every problem of a file is reported at once, each with its line: YAML
+// syntax, unknown and duplicate keys, values of the wrong type, values out
+// of bounds, unreadable credential and TLS files.
 package config
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
-	"regexp"
-	"sort"
-	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	promconfig "github.com/prometheus/common/config"
 )
 
 // Providers supported by this version.
@@ -24,7 +21,8 @@ const (
 	ProviderHuaweiCloud = "huaweicloud"
 )
 
-// Defaults applied where the file is silent.
+// Defaults applied where the file is silent. A collector's default
+// interval is the collector's own (collectors.*.interval stays 0).
 const (
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultMaxRetries     = 4
@@ -35,21 +33,59 @@ const (
 	DefaultMaxPages       = 10000
 )
 
+// Bounds of the settings: a value outside is an error, an explicit zero
+// included. Each is named Min or Max and the Go field it bounds.
+const (
+	MinInterval = 10 * time.Second // collectors.*.interval
+	MaxInterval = 24 * time.Hour
+
+	MinTimeout = 100 * time.Millisecond // api.timeout
+	MaxTimeout = 10 * time.Minute
+
+	MinMinBackoff = 10 * time.Millisecond // api.min_backoff
+	MaxMinBackoff = 5 * time.Minute
+	MaxMaxBackoff = 5 * time.Minute // api.max_backoff, which is also at least api.min_backoff
+
+	MinMaxRetries = 0 // api.max_retries
+	MaxMaxRetries = 20
+
+	MinConcurrency = 1 // api.concurrency
+	MaxConcurrency = 64
+
+	MinPageSize = 1 // api.page_size: the API's documented range of `limit`
+	MaxPageSize = 500
+
+	MinMaxPages = 1 // api.max_pages
+	MaxMaxPages = 100000
+)
+
 // Config is the whole configuration file.
 type Config struct {
 	Targets []Target `yaml:"targets"`
+	// Warnings are the problems validation found that do not stop the
+	// configuration from loading (insecure_skip_verify: true), one
+	// message each, in the style of the errors.
+	Warnings []string `yaml:"-" json:"-"`
 }
 
 // Target is one cloud account, region and project to monitor.
 type Target struct {
-	Name        string                     `yaml:"name"`
-	Provider    string                     `yaml:"provider"`
-	Region      string                     `yaml:"region"`
-	ProjectID   string                     `yaml:"project_id"`
-	Endpoint    string                     `yaml:"endpoint,omitempty"`
-	Credentials Credentials                `yaml:"credentials,omitempty"`
-	API         API                        `yaml:"api,omitempty"`
-	Collectors  map[string]CollectorConfig `yaml:"collectors,omitempty"`
+	Name        string      `yaml:"name"`
+	Provider    string      `yaml:"provider"`
+	Region      string      `yaml:"region"`
+	ProjectID   string      `yaml:"project_id"`
+	Endpoint    string      `yaml:"endpoint,omitempty"`
+	Credentials Credentials `yaml:"credentials,omitempty"`
+	// TLSConfig configures the HTTPS connections to the endpoint, as the
+	// tls_config of any Prometheus component does.
+	TLSConfig promconfig.TLSConfig `yaml:"tls_config,omitempty"`
+	// ProxyConfig holds the Prometheus-standard proxy settings, which sit
+	// in the target itself: proxy_url, no_proxy, proxy_from_environment,
+	// proxy_connect_header.
+	ProxyConfig promconfig.ProxyConfig `yaml:",inline"`
+	API         API                    `yaml:"api,omitempty"`
+	// Collectors hold per-collector settings by collector name.
+	Collectors map[string]CollectorConfig `yaml:"collectors,omitempty"`
 }
 
 // Credentials are the access key pair of a target. Each value comes from
@@ -68,7 +104,9 @@ type Credentials struct {
 	SecurityTokenEnv  string `yaml:"security_token_env,omitempty"`
 }
 
-// API holds the HTTP client settings of a target.
+// API holds the HTTP client settings of a target. After validation every
+// field is set: absent ones get their default, and explicit values (an
+// explicit zero included) are within the bounds above.
 type API struct {
 	// Timeout bounds one HTTP request, retries excluded.
 	Timeout Duration `yaml:"timeout,omitempty"`
@@ -88,7 +126,9 @@ type API struct {
 
 // CollectorConfig holds the settings every collector understands.
 type CollectorConfig struct {
-	Enabled  *bool    `yaml:"enabled,omitempty"`
+	Enabled *bool `yaml:"enabled,omitempty"`
+	// Interval is the refresh interval, within MinInterval..MaxInterval;
+	// 0 only when the file does not give one: the collector's default.
 	Interval Duration `yaml:"interval,omitempty"`
 	// PerDesktopSeries turns the per-desktop series on or off.
 	PerDesktopSeries *bool `yaml:"per_desktop_series,omitempty"`
@@ -151,15 +191,34 @@ type Options struct {
 	Collectors []string
 	// Getenv reads environment variables; os.Getenv when nil.
 	Getenv func(string) string
-	// ReadFile reads credential files; os.ReadFile when nil.
+	// ReadFile reads the credential and TLS files the configuration names;
+	// when nil, ReadRegularFile with MaxSecretFileSize or MaxTLSFileSize.
+	// Tests override it. (The configuration file itself is always read
+	// with ReadRegularFile.)
 	ReadFile func(string) ([]byte, error)
 }
 
-// LoadFile reads, decodes and validates a configuration file.
+func (o Options) getenv(key string) string {
+	if o.Getenv == nil {
+		return os.Getenv(key)
+	}
+	return o.Getenv(key)
+}
+
+func (o Options) readFile(path string, limit int64) ([]byte, error) {
+	if o.ReadFile == nil {
+		return ReadRegularFile(path, limit)
+	}
+	return o.ReadFile(path)
+}
+
+// LoadFile reads, decodes and validates a configuration file. The file
+// must be a regular file of at most MaxConfigFileSize bytes. Errors start
+// with "config file PATH: ".
 func LoadFile(path string, opts Options) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadRegularFile(path, MaxConfigFileSize)
 	if err != nil {
-		return nil, fmt.Errorf("reading config file: %w", err)
+		return nil, fmt.Errorf("config file %w", err)
 	}
 	cfg, err := Parse(data, opts)
 	if err != nil {
@@ -168,313 +227,47 @@ func LoadFile(path string, opts Options) (*Config, error) {
 	return cfg, nil
 }
 
-// Parse decodes YAML strictly (an unknown key is an error naming it and its
-// line), applies defaults and validates everything, returning all problems
-// found at once.
+// Parse decodes YAML strictly, applies defaults and validates everything.
+// The error lists every problem found, in the order of the file, one a
+// line, each with its line number where it has one.
 func Parse(data []byte, opts Options) (*Config, error) {
-	var cfg Config
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil {
-		if errors.Is(err, errEOF) || err.Error() == "EOF" {
-			return nil, errors.New("the file is empty: it needs a list of targets")
-		}
-		return nil, cleanYAMLError(err)
+	if len(data) > MaxConfigFileSize {
+		return nil, fmt.Errorf("%d bytes, over the %s limit", len(data), formatSize(MaxConfigFileSize))
 	}
-	if err := cfg.validate(opts); err != nil {
+	var cfg Config
+	doc, probs := decode(data, &cfg)
+	if doc == nil {
+		return nil, report(probs, nil)
+	}
+	if err := cfg.finish(opts, doc, probs); err != nil {
 		return nil, err
 	}
 	return &cfg, nil
 }
 
 // Validate applies defaults to and validates a configuration built in
-// code (the demo), exactly as Parse does for a file.
+// code (the demo), as Parse does for a file. Without a file, a zero value
+// counts as absent and gets the default.
 func Validate(cfg *Config, opts Options) (*Config, error) {
 	c := *cfg
 	c.Targets = append([]Target(nil), cfg.Targets...)
-	if err := c.validate(opts); err != nil {
+	if err := c.finish(opts, nil, nil); err != nil {
 		return nil, err
 	}
 	return &c, nil
 }
 
-var errEOF = errors.New("EOF")
-
-var (
-	yamlFieldRe = regexp.MustCompile(`field (\S+) not found in type config\.(\w+)`)
-	yamlTypeRe  = regexp.MustCompile(`into (?:config\.|model\.)?(\w+)`)
-)
-
-var yamlTypeNames = map[string]string{
-	"Config":          "the top level",
-	"Target":          "a target",
-	"Credentials":     "credentials",
-	"API":             "api",
-	"CollectorConfig": "a collector",
-}
-
-// cleanYAMLError rewrites yaml.v3's messages so they talk about keys of
-// this file rather than Go types.
-func cleanYAMLError(err error) error {
-	msg := err.Error()
-	msg = strings.TrimPrefix(msg, "yaml: unmarshal errors:\n")
-	lines := strings.Split(msg, "\n")
-	for i, l := range lines {
-		l = strings.TrimSpace(l)
-		l = yamlFieldRe.ReplaceAllStringFunc(l, func(m string) string {
-			sub := yamlFieldRe.FindStringSubmatch(m)
-			where := yamlTypeNames[sub[2]]
-			if where == "" {
-				where = sub[2]
-			}
-			return fmt.Sprintf("unknown key %q in %s", sub[1], where)
-		})
-		l = yamlTypeRe.ReplaceAllString(l, "into $1")
-		lines[i] = l
+// finish validates cfg and applies its defaults; probs are the problems
+// decoding found. On success it sets cfg.Warnings.
+func (cfg *Config) finish(opts Options, doc *docInfo, probs []problem) error {
+	c := &checker{opts: opts, doc: doc}
+	c.config(cfg)
+	if err := report(append(probs, c.problems...), cfg.Targets); err != nil {
+		return err
 	}
-	return fmt.Errorf("invalid YAML: %s", strings.Join(lines, "; "))
-}
-
-var nameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.:-]*$`)
-
-func (c *Config) validate(opts Options) error {
-	var errs []error
-	if len(c.Targets) == 0 {
-		errs = append(errs, errors.New("targets: at least one target is required"))
+	cfg.Warnings = nil
+	for _, w := range sortProblems(c.warnings) {
+		cfg.Warnings = append(cfg.Warnings, w.render(cfg.Targets))
 	}
-	known := map[string]bool{}
-	for _, n := range opts.Collectors {
-		known[n] = true
-	}
-	seen := map[string]int{}
-	for i := range c.Targets {
-		t := &c.Targets[i]
-		where := fmt.Sprintf("targets[%d]", i)
-		if t.Name != "" {
-			where = fmt.Sprintf("target %q (targets[%d])", t.Name, i)
-		}
-		fail := func(field, format string, args ...any) {
-			errs = append(errs, fmt.Errorf("%s: %s: %s", where, field, fmt.Sprintf(format, args...)))
-		}
-		switch {
-		case t.Name == "":
-			fail("name", "required")
-		case !nameRe.MatchString(t.Name):
-			fail("name", "%q may hold only letters, digits and _ . : - and must start with a letter or digit", t.Name)
-		default:
-			if j, dup := seen[t.Name]; dup {
-				fail("name", "duplicate: targets[%d] has the same name", j)
-			}
-			seen[t.Name] = i
-		}
-		switch t.Provider {
-		case "":
-			fail("provider", "required (one of: %s)", ProviderHuaweiCloud)
-		case ProviderHuaweiCloud:
-		default:
-			fail("provider", "unknown provider %q (supported: %s)", t.Provider, ProviderHuaweiCloud)
-		}
-		if t.Region == "" {
-			fail("region", "required, e.g. ap-southeast-3")
-		} else if !regionRe.MatchString(t.Region) {
-			fail("region", "%q is not a region name (lower-case letters, digits and dashes)", t.Region)
-		}
-		if t.ProjectID == "" {
-			fail("project_id", "required (the IAM project ID of the region)")
-		} else if !projectRe.MatchString(t.ProjectID) {
-			fail("project_id", "%q is not a project ID (letters and digits only)", t.ProjectID)
-		}
-		if t.Endpoint == "" && t.Provider == ProviderHuaweiCloud && t.Region != "" {
-			t.Endpoint = "https://workspace." + t.Region + ".myhuaweicloud.com"
-		} else if t.Endpoint != "" {
-			u, err := url.Parse(t.Endpoint)
-			switch {
-			case err != nil:
-				fail("endpoint", "not a URL: %v", err)
-			case u.Scheme != "https" && u.Scheme != "http":
-				fail("endpoint", "%q needs an http:// or https:// scheme", t.Endpoint)
-			case u.Host == "":
-				fail("endpoint", "%q has no host", t.Endpoint)
-			case u.User != nil:
-				fail("endpoint", "must not carry credentials; use the credentials section")
-			case u.RawQuery != "" || u.Fragment != "":
-				fail("endpoint", "%q must not have a query or fragment", u.Redacted())
-			}
-			t.Endpoint = strings.TrimRight(t.Endpoint, "/")
-		}
-		for _, e := range t.Credentials.check(opts) {
-			fail("credentials."+e.field, "%s", e.msg)
-		}
-		for _, e := range t.API.applyDefaults() {
-			fail("api."+e.field, "%s", e.msg)
-		}
-		names := make([]string, 0, len(t.Collectors))
-		for n := range t.Collectors {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			cc := t.Collectors[n]
-			if len(known) > 0 && !known[n] {
-				fail("collectors."+n, "unknown collector (known: %s)", strings.Join(opts.Collectors, ", "))
-				continue
-			}
-			if cc.Interval != 0 && time.Duration(cc.Interval) < time.Second {
-				fail("collectors."+n+".interval", "%s is below the minimum of 1s", cc.Interval)
-			}
-		}
-	}
-	return errors.Join(errs...)
-}
-
-var (
-	regionRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
-	projectRe = regexp.MustCompile(`^[A-Za-z0-9]+$`)
-)
-
-type fieldErr struct{ field, msg string }
-
-func (a *API) applyDefaults() []fieldErr {
-	var errs []fieldErr
-	if a.Timeout == 0 {
-		a.Timeout = Duration(DefaultRequestTimeout)
-	} else if time.Duration(a.Timeout) < 100*time.Millisecond {
-		errs = append(errs, fieldErr{"timeout", fmt.Sprintf("%s is below the minimum of 100ms", a.Timeout)})
-	}
-	if a.MaxRetries == nil {
-		n := DefaultMaxRetries
-		a.MaxRetries = &n
-	} else if *a.MaxRetries < 0 || *a.MaxRetries > 20 {
-		errs = append(errs, fieldErr{"max_retries", fmt.Sprintf("%d is outside 0..20", *a.MaxRetries)})
-	}
-	if a.MinBackoff == 0 {
-		a.MinBackoff = Duration(DefaultMinBackoff)
-	}
-	if a.MaxBackoff == 0 {
-		a.MaxBackoff = Duration(DefaultMaxBackoff)
-	}
-	if a.MaxBackoff < a.MinBackoff {
-		errs = append(errs, fieldErr{"max_backoff", fmt.Sprintf("%s is below min_backoff %s", a.MaxBackoff, a.MinBackoff)})
-	}
-	if a.Concurrency == 0 {
-		a.Concurrency = DefaultConcurrency
-	} else if a.Concurrency < 1 || a.Concurrency > 64 {
-		errs = append(errs, fieldErr{"concurrency", fmt.Sprintf("%d is outside 1..64", a.Concurrency)})
-	}
-	if a.PageSize == 0 {
-		a.PageSize = DefaultPageSize
-	} else if a.PageSize < 1 || a.PageSize > 500 {
-		errs = append(errs, fieldErr{"page_size", fmt.Sprintf("%d is outside 1..500 (the API's documented limit range)", a.PageSize)})
-	}
-	if a.MaxPages == 0 {
-		a.MaxPages = DefaultMaxPages
-	} else if a.MaxPages < 1 {
-		errs = append(errs, fieldErr{"max_pages", fmt.Sprintf("%d must be positive", a.MaxPages)})
-	}
-	return errs
-}
-
-// check validates the credential sources without resolving them.
-func (c *Credentials) check(opts Options) []fieldErr {
-	var errs []fieldErr
-	count := func(field string, inline Secret, file, env string) int {
-		n := 0
-		if inline != "" {
-			n++
-		}
-		if file != "" {
-			n++
-		}
-		if env != "" {
-			n++
-		}
-		if n > 1 {
-			errs = append(errs, fieldErr{field, fmt.Sprintf("give only one of %s, %s_file and %s_env", field, field, field)})
-		}
-		return n
-	}
-	ak := count("access_key", c.AccessKey, c.AccessKeyFile, c.AccessKeyEnv)
-	sk := count("secret_key", c.SecretKey, c.SecretKeyFile, c.SecretKeyEnv)
-	st := count("security_token", c.SecurityToken, c.SecurityTokenFile, c.SecurityTokenEnv)
-	if ak > 0 && sk == 0 {
-		errs = append(errs, fieldErr{"secret_key", "required when an access key is given"})
-	}
-	if sk > 0 && ak == 0 {
-		errs = append(errs, fieldErr{"access_key", "required when a secret key is given"})
-	}
-	if st > 0 && ak == 0 {
-		errs = append(errs, fieldErr{"security_token", "needs the temporary access key and secret key it belongs to"})
-	}
-	if len(errs) == 0 {
-		if _, err := c.Resolve(opts); err != nil {
-			var fe *credError
-			if errors.As(err, &fe) {
-				errs = append(errs, fieldErr{fe.field, fe.msg})
-			} else {
-				errs = append(errs, fieldErr{"", err.Error()})
-			}
-		}
-	}
-	return errs
-}
-
-type credError struct{ field, msg string }
-
-func (e *credError) Error() string { return e.field + ": " + e.msg }
-
-// Resolve reads the credential values from their sources. Errors name the
-// field and the source, never the value.
-func (c *Credentials) Resolve(opts Options) (Resolved, error) {
-	getenv := opts.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	readFile := opts.ReadFile
-	if readFile == nil {
-		readFile = os.ReadFile
-	}
-	one := func(field string, inline Secret, file, env string) (Secret, error) {
-		switch {
-		case inline != "":
-			return inline, nil
-		case file != "":
-			b, err := readFile(file)
-			if err != nil {
-				return "", &credError{field + "_file", fmt.Sprintf("cannot read %s: %v", file, unwrapPathErr(err))}
-			}
-			v := strings.TrimSpace(string(b))
-			if v == "" {
-				return "", &credError{field + "_file", fmt.Sprintf("%s is empty", file)}
-			}
-			return Secret(v), nil
-		case env != "":
-			v := strings.TrimSpace(getenv(env))
-			if v == "" {
-				return "", &credError{field + "_env", fmt.Sprintf("environment variable %s is not set or empty", env)}
-			}
-			return Secret(v), nil
-		}
-		return "", nil
-	}
-	var r Resolved
-	var err error
-	if r.AccessKey, err = one("access_key", c.AccessKey, c.AccessKeyFile, c.AccessKeyEnv); err != nil {
-		return Resolved{}, err
-	}
-	if r.SecretKey, err = one("secret_key", c.SecretKey, c.SecretKeyFile, c.SecretKeyEnv); err != nil {
-		return Resolved{}, err
-	}
-	if r.SecurityToken, err = one("security_token", c.SecurityToken, c.SecurityTokenFile, c.SecurityTokenEnv); err != nil {
-		return Resolved{}, err
-	}
-	r.FromChain = r.AccessKey == "" && r.SecretKey == ""
-	return r, nil
-}
-
-func unwrapPathErr(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
+	return nil
 }
