@@ -16,6 +16,10 @@ type Observer interface {
 	// ObserveThrottled is called when the API asked the client to slow
 	// down (HTTP 429 or an APIGW.* throttling error code).
 	ObserveThrottled(operation string)
+	// ObserveInvalidItems is called with the number of list elements of a
+	// walk that were skipped because they were not objects or lacked a
+	// valid ID.
+	ObserveInvalidItems(operation string, n int)
 }
 
 // NopObserver discards the accounting.
@@ -26,3 +30,6 @@ func (NopObserver) ObserveRequest(string, string, time.Duration) {}
 
 // ObserveThrottled implements Observer.
 func (NopObserver) ObserveThrottled(string) {}
+
+// ObserveInvalidItems implements Observer.
+func (NopObserver) ObserveInvalidItems(string, int) {}

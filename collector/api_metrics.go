@@ -14,6 +14,7 @@ type apiMetrics struct {
 	requests  *prometheus.CounterVec
 	duration  *prometheus.HistogramVec
 	throttled *prometheus.CounterVec
+	invalid   *prometheus.CounterVec
 }
 
 func newAPIMetrics() *apiMetrics {
@@ -31,6 +32,10 @@ func newAPIMetrics() *apiMetrics {
 			Namespace: Namespace, Name: "api_throttled_total",
 			Help: "Requests the cloud API throttled (HTTP 429 or APIGW.0308), by operation.",
 		}, []string{"target", "operation"}),
+		invalid: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "api_invalid_items_total",
+			Help: "List elements the cloud API returned that were skipped because they were not objects or lacked a valid ID, by operation.",
+		}, []string{"target", "operation"}),
 	}
 }
 
@@ -38,12 +43,14 @@ func (a *apiMetrics) Describe(ch chan<- *prometheus.Desc) {
 	a.requests.Describe(ch)
 	a.duration.Describe(ch)
 	a.throttled.Describe(ch)
+	a.invalid.Describe(ch)
 }
 
 func (a *apiMetrics) Collect(ch chan<- prometheus.Metric) {
 	a.requests.Collect(ch)
 	a.duration.Collect(ch)
 	a.throttled.Collect(ch)
+	a.invalid.Collect(ch)
 }
 
 // forget drops the series of a target that left the configuration.
@@ -52,6 +59,18 @@ func (a *apiMetrics) forget(target string) {
 	a.requests.DeletePartialMatch(l)
 	a.duration.DeletePartialMatch(l)
 	a.throttled.DeletePartialMatch(l)
+	a.invalid.DeletePartialMatch(l)
+}
+
+// initTarget creates a target's counters at zero for every operation its
+// client can call, so rate() and alerts see them before the first event.
+// The request counter starts with code "200".
+func (a *apiMetrics) initTarget(target string, operations []string) {
+	for _, op := range operations {
+		a.requests.WithLabelValues(target, op, "200")
+		a.throttled.WithLabelValues(target, op)
+		a.invalid.WithLabelValues(target, op)
+	}
 }
 
 // observer returns the client.Observer of one target.
@@ -71,4 +90,8 @@ func (o targetObserver) ObserveRequest(op, code string, d time.Duration) {
 
 func (o targetObserver) ObserveThrottled(op string) {
 	o.a.throttled.WithLabelValues(o.target, op).Inc()
+}
+
+func (o targetObserver) ObserveInvalidItems(op string, n int) {
+	o.a.invalid.WithLabelValues(o.target, op).Add(float64(n))
 }

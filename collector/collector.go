@@ -105,6 +105,8 @@ type runner struct {
 	refresh  RefreshFunc
 	logger   *slog.Logger
 	cur      atomic.Pointer[state]
+	// startSpread bounds the random delay before the first refresh.
+	startSpread time.Duration
 	// firstDone is closed after the first refresh attempt.
 	firstDone chan struct{}
 	now       func() time.Time
@@ -112,7 +114,7 @@ type runner struct {
 
 func (r *runner) run(ctx context.Context) {
 	// Spread targets a little so several do not start in lock step.
-	if !r.sleep(ctx, time.Duration(rand.Int64N(int64(min(r.interval/20, 2*time.Second))+1))) {
+	if !r.sleep(ctx, time.Duration(rand.Int64N(int64(min(r.interval/20, r.startSpread))+1))) {
 		close(r.firstDone)
 		return
 	}
@@ -156,9 +158,13 @@ func (r *runner) refreshOnce(ctx context.Context) {
 	if ctx.Err() != nil {
 		return // shutting down: keep what we had
 	}
-	if err != nil {
-		r.logger.Error("refresh failed; serving the last complete data", "err", err, "duration_seconds", next.duration)
-	} else {
+	switch {
+	case err != nil && next.snap != nil:
+		r.logger.Error("refresh failed; serving the last complete data", "err", err, "duration_seconds", next.duration,
+			"data_age_seconds", end.Sub(next.lastSuccess).Round(time.Second).Seconds())
+	case err != nil:
+		r.logger.Error("refresh failed; no data to serve yet", "err", err, "duration_seconds", next.duration)
+	default:
 		next.snap, next.success, next.lastSuccess = snap, true, end
 		r.logger.Debug("refresh succeeded", "duration_seconds", next.duration)
 	}
@@ -181,11 +187,22 @@ func (r *runner) safeRefresh(ctx context.Context) (snap Snapshot, err error) {
 
 // target is one configured target with its runners.
 type target struct {
-	cfg     config.Target
-	credFP  [32]byte
+	// cfg is never written after the target is built (scrapes read it
+	// unlocked); its Credentials are those it was built with.
+	cfg config.Target
+	// creds are the credentials in use, swapped by a rotation.
+	creds   atomic.Pointer[credState]
+	client  *providerClient
 	runners []*runner
 	cancel  context.CancelFunc
 	done    sync.WaitGroup
+}
+
+// credState identifies the credentials a target signs with: their
+// configuration and a fingerprint of the resolved values.
+type credState struct {
+	cfg config.Credentials
+	fp  [32]byte
 }
 
 func (t *target) start(parent context.Context) {

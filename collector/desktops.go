@@ -3,11 +3,11 @@ package collector
 import (
 	"context"
 	"log/slog"
-	"sort"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/workspace-exporter/workspace_exporter/client"
 	"github.com/workspace-exporter/workspace_exporter/client/huaweicloud"
 )
 
@@ -57,14 +57,14 @@ var (
 )
 
 func describeDesktops(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{desktopsDesc, desktopTasksDesc, desktopInfoDesc, desktopStatusDesc, desktopLoginStatusDesc, desktopTaskStatusDesc} {
+	for _, d := range []*prometheus.Desc{desktopsDesc, desktopTasksDesc, desktopInfoDesc, desktopStatusDesc, desktopLoginStatusDesc, desktopTaskStatusDesc, labelValuesFoldedDesc} {
 		ch <- d
 	}
 }
 
 // desktopLister is what the desktops collector needs of a Huawei client.
 type desktopLister interface {
-	ListDesktops(ctx context.Context) ([]huaweicloud.Desktop, huaweicloud.ListStats, error)
+	ListDesktops(ctx context.Context) ([]huaweicloud.Desktop, client.WalkStats, error)
 }
 
 func newDesktopsCollector(api any, s Settings, logger *slog.Logger) (RefreshFunc, error) {
@@ -78,8 +78,10 @@ func newDesktopsCollector(api any, s Settings, logger *slog.Logger) (RefreshFunc
 			return nil, err
 		}
 		logger.Debug("listed desktops", "desktops", len(desktops), "requests", stats.Requests,
-			"page_size", stats.PageSize, "total_count", stats.TotalCount, "duplicates", stats.Duplicates)
-		return newDesktopsSnapshot(desktops, s.PerDesktopSeries), nil
+			"page_size", stats.PageSize, "total", stats.Total, "skipped_items", stats.Invalid, "walks", stats.Walks)
+		snap := newDesktopsSnapshot(desktops, s.PerDesktopSeries)
+		logFolded(logger, snap.status, snap.login, snap.task)
+		return snap, nil
 	}, nil
 }
 
@@ -91,12 +93,10 @@ type desktopRow struct {
 
 // desktopsSnapshot is immutable once built.
 type desktopsSnapshot struct {
-	statuses      []string // documented + observed, sorted after the documented ones
-	loginStatuses []string
-	taskStatuses  []string
-	counts        map[[2]string]int // (status, login_status) → desktops
-	tasks         map[string]int
-	rows          []desktopRow // nil when per-desktop series are off
+	status, login, task *labelFolder      // documented + kept undocumented values
+	counts              map[[2]string]int // (status, login_status) → desktops, folded values
+	tasks               map[string]int
+	rows                []desktopRow // nil when per-desktop series are off
 }
 
 func labelValue(s string) string {
@@ -106,63 +106,60 @@ func labelValue(s string) string {
 	return s
 }
 
-// withObserved returns the documented values followed by the observed
-// undocumented ones, sorted.
-func withObserved(documented []string, observed map[string]bool) []string {
-	out := append([]string(nil), documented...)
-	known := map[string]bool{}
-	for _, v := range documented {
-		known[v] = true
-	}
-	var extra []string
-	for v := range observed {
-		if !known[v] {
-			extra = append(extra, v)
+// newDesktopsSnapshot aggregates the desktops. Undocumented status values
+// beyond MaxUndocumentedValues per label fold into "other", in the
+// aggregates and the per-desktop series alike, so the two always agree.
+func newDesktopsSnapshot(desktops []huaweicloud.Desktop, perDesktop bool) *desktopsSnapshot {
+	rawStatus, rawLogin, rawTask := map[string]int{}, map[string]int{}, map[string]int{}
+	for i := range desktops {
+		d := &desktops[i]
+		rawStatus[labelValue(d.Status)]++
+		rawLogin[labelValue(d.LoginStatus)]++
+		if d.TaskStatus != "" {
+			rawTask[d.TaskStatus]++
 		}
 	}
-	sort.Strings(extra)
-	return append(out, extra...)
-}
-
-func newDesktopsSnapshot(desktops []huaweicloud.Desktop, perDesktop bool) *desktopsSnapshot {
-	s := &desktopsSnapshot{counts: map[[2]string]int{}, tasks: map[string]int{}}
-	seenStatus, seenLogin, seenTask := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	s := &desktopsSnapshot{
+		status: newLabelFolder("status", desktopStatuses, rawStatus),
+		login:  newLabelFolder("login_status", desktopLoginStatuses, rawLogin),
+		task:   newLabelFolder("task_status", desktopTaskStatuses, rawTask),
+		counts: map[[2]string]int{},
+		tasks:  map[string]int{},
+	}
 	if perDesktop {
 		s.rows = make([]desktopRow, 0, len(desktops))
 	}
 	for i := range desktops {
 		d := &desktops[i]
-		st, ls := labelValue(d.Status), labelValue(d.LoginStatus)
-		seenStatus[st], seenLogin[ls] = true, true
+		st, ls := s.status.value(labelValue(d.Status)), s.login.value(labelValue(d.LoginStatus))
 		s.counts[[2]string{st, ls}]++
+		ts := ""
 		if d.TaskStatus != "" {
-			seenTask[d.TaskStatus] = true
-			s.tasks[d.TaskStatus]++
+			ts = s.task.value(d.TaskStatus)
+			s.tasks[ts]++
 		}
 		if perDesktop && d.ID != "" {
 			s.rows = append(s.rows, desktopRow{
 				info:        [8]string{d.ID, d.ComputerName, d.UserName, d.DesktopType, d.PoolID, d.AvailabilityZone, d.ProductID, d.OSType},
 				status:      st,
 				loginStatus: ls,
-				taskStatus:  d.TaskStatus,
+				taskStatus:  ts,
 			})
 		}
 	}
-	s.statuses = withObserved(desktopStatuses, seenStatus)
-	s.loginStatuses = withObserved(desktopLoginStatuses, seenLogin)
-	s.taskStatuses = withObserved(desktopTaskStatuses, seenTask)
 	return s
 }
 
 func (s *desktopsSnapshot) Collect(ctx context.Context, ch chan<- prometheus.Metric, target string) {
-	for _, st := range s.statuses {
-		for _, ls := range s.loginStatuses {
+	for _, st := range s.status.values {
+		for _, ls := range s.login.values {
 			ch <- prometheus.MustNewConstMetric(desktopsDesc, prometheus.GaugeValue, float64(s.counts[[2]string{st, ls}]), target, st, ls)
 		}
 	}
-	for _, ts := range s.taskStatuses {
+	for _, ts := range s.task.values {
 		ch <- prometheus.MustNewConstMetric(desktopTasksDesc, prometheus.GaugeValue, float64(s.tasks[ts]), target, ts)
 	}
+	collectFolded(ch, target, "desktops", s.status, s.login, s.task)
 	for i := range s.rows {
 		if i%1024 == 0 && ctx.Err() != nil {
 			return

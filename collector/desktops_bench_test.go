@@ -12,8 +12,8 @@ import (
 )
 
 const (
-	benchAK      = "BENCHAK0000000000001"
-	benchSK      = "benchSKsecret000000000000000001"
+	benchAK      = "BNCHK7QX2M9ZP4W8RT1Y"
+	benchSK      = "bq7Vx2Kp9Lm4Nz8Rt1Yw6Hc3Jd5Fg0Sa"
 	benchProject = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 )
 

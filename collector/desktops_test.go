@@ -19,7 +19,9 @@ type snapCollector struct {
 }
 
 func (c snapCollector) Describe(ch chan<- *prometheus.Desc) { describeDesktops(ch) }
-func (c snapCollector) Collect(ch chan<- prometheus.Metric) { c.s.Collect(context.Background(), ch, c.target) }
+func (c snapCollector) Collect(ch chan<- prometheus.Metric) {
+	c.s.Collect(context.Background(), ch, c.target)
+}
 
 var testFleet = []huaweicloud.Desktop{
 	{ID: "d1", ComputerName: "FIN-01", UserName: "alice", DesktopType: "DEDICATED", AvailabilityZone: "az-a", ProductID: "p.large", OSType: "Windows", Status: "ACTIVE", LoginStatus: "CONNECTED"},

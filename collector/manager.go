@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +28,10 @@ type Options struct {
 	ConfigOptions config.Options
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// StartSpread bounds the random delay before a collector's first
+	// refresh, which keeps many targets from starting in lock step;
+	// default 2s, negative for none (tests).
+	StartSpread time.Duration
 }
 
 // Manager owns the running targets. It is a prometheus.Collector that
@@ -44,6 +49,7 @@ type Manager struct {
 	targets []*target
 
 	reloadMu          sync.Mutex
+	reloadTimeout     time.Duration
 	reloadSuccess     prometheus.Gauge
 	reloadSuccessTime prometheus.Gauge
 }
@@ -60,13 +66,20 @@ func NewManager(opts Options) (*Manager, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	switch {
+	case opts.StartSpread == 0:
+		opts.StartSpread = 2 * time.Second
+	case opts.StartSpread < 0:
+		opts.StartSpread = 0
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Manager{
-		opts: opts,
-		log:  opts.Logger,
-		api:  newAPIMetrics(),
-		ctx:  ctx,
-		stop: cancel,
+		opts:          opts,
+		log:           opts.Logger,
+		api:           newAPIMetrics(),
+		ctx:           ctx,
+		stop:          cancel,
+		reloadTimeout: ReloadTimeout,
 		reloadSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: Namespace, Name: "config_last_reload_successful",
 			Help: "1 when the latest attempt to load the configuration file succeeded, 0 when it failed (the previous configuration keeps running).",
@@ -99,12 +112,39 @@ func (m *Manager) ConfigOptions() config.Options {
 func (m *Manager) LoadFile(path string) error {
 	m.reloadMu.Lock()
 	defer m.reloadMu.Unlock()
-	cfg, err := config.LoadFile(path, m.ConfigOptions())
+	cfg, err := m.readConfig(path)
 	if err == nil {
 		err = m.apply(cfg)
 	}
 	m.recordReload(err)
 	return err
+}
+
+// ReloadTimeout bounds reading and validating a configuration file and
+// its credential files.
+const ReloadTimeout = 30 * time.Second
+
+// readConfig loads the file under ReloadTimeout, so a reload can never
+// hang: config files are read without blocking, and this is the belt to
+// those braces.
+func (m *Manager) readConfig(path string) (*config.Config, error) {
+	type result struct {
+		cfg *config.Config
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		cfg, err := config.LoadFile(path, m.ConfigOptions())
+		done <- result{cfg, err}
+	}()
+	timer := time.NewTimer(m.reloadTimeout)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.cfg, r.err
+	case <-timer.C:
+		return nil, fmt.Errorf("reading the configuration %s did not finish within %s; the previous configuration keeps running", path, m.reloadTimeout)
+	}
 }
 
 // Apply applies an already validated configuration (used by --demo),
@@ -128,7 +168,10 @@ func (m *Manager) recordReload(err error) {
 
 // apply builds every new or changed target first; only when all of them
 // could be built does it swap them in, stop the replaced ones and start
-// the new ones. Unchanged targets keep running with their data.
+// the new ones. Unchanged targets keep running with their data; a target
+// whose only change is its credentials (inline, environment or file
+// content) keeps running too, with the new keys swapped in, so its series
+// never disappear.
 func (m *Manager) apply(cfg *config.Config) error {
 	m.mu.RLock()
 	old := map[string]*target{}
@@ -137,7 +180,13 @@ func (m *Manager) apply(cfg *config.Config) error {
 	}
 	m.mu.RUnlock()
 
+	type rotation struct {
+		t    *target
+		cfg  config.Target
+		cred config.Resolved
+	}
 	var next, started []*target
+	var rotate []rotation
 	var errs []error
 	keep := map[*target]bool{}
 	for _, tc := range cfg.Targets {
@@ -147,9 +196,12 @@ func (m *Manager) apply(cfg *config.Config) error {
 			continue
 		}
 		fp := fingerprint(cred)
-		if t, ok := old[tc.Name]; ok && reflect.DeepEqual(t.cfg, tc) && t.credFP == fp {
+		if t, ok := old[tc.Name]; ok && sameExceptCredentials(t.cfg, tc) {
 			next = append(next, t)
 			keep[t] = true
+			if cur := t.creds.Load(); cur.fp != fp || !reflect.DeepEqual(cur.cfg, tc.Credentials) {
+				rotate = append(rotate, rotation{t, tc, cred})
+			}
 			continue
 		}
 		t, err := m.buildTarget(tc, cred)
@@ -160,8 +212,26 @@ func (m *Manager) apply(cfg *config.Config) error {
 		next = append(next, t)
 		started = append(started, t)
 	}
+	for _, w := range cfg.Warnings {
+		m.log.Warn("configuration warning", "warning", w)
+	}
+	// Check every rotation before changing anything.
+	if len(errs) == 0 {
+		for _, r := range rotate {
+			if err := r.t.client.setCredentials(r.cred); err != nil {
+				errs = append(errs, fmt.Errorf("target %q: new credentials: %w", r.cfg.Name, err))
+			}
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
+		for _, t := range started {
+			t.client.close()
+		}
 		return err
+	}
+	for _, r := range rotate {
+		r.t.creds.Store(&credState{cfg: r.cfg.Credentials, fp: fingerprint(r.cred)})
+		m.log.Info("credentials changed; swapped in place", "target", r.cfg.Name)
 	}
 	m.mu.Lock()
 	prev := m.targets
@@ -170,6 +240,7 @@ func (m *Manager) apply(cfg *config.Config) error {
 	for _, t := range prev {
 		if !keep[t] {
 			t.stop()
+			t.client.close()
 			if _, still := findTarget(next, t.cfg.Name); !still {
 				m.api.forget(t.cfg.Name)
 			}
@@ -178,8 +249,22 @@ func (m *Manager) apply(cfg *config.Config) error {
 	for _, t := range started {
 		t.start(m.ctx)
 	}
-	m.log.Info("configuration applied", "targets", len(next), "started", len(started), "unchanged", len(keep))
+	for _, t := range started {
+		names := make([]string, len(t.runners))
+		for i, r := range t.runners {
+			names[i] = r.name
+		}
+		m.log.Info("target started", "target", t.cfg.Name, "provider", t.cfg.Provider, "collectors", strings.Join(names, ","))
+	}
+	m.log.Info("configuration applied", "targets", len(next), "started", len(started), "unchanged", len(keep)-len(rotate), "credentials_rotated", len(rotate))
 	return nil
+}
+
+// sameExceptCredentials reports whether two target configurations differ
+// at most in their credentials.
+func sameExceptCredentials(a, b config.Target) bool {
+	a.Credentials, b.Credentials = config.Credentials{}, config.Credentials{}
+	return reflect.DeepEqual(a, b)
 }
 
 func findTarget(ts []*target, name string) (*target, bool) {
@@ -203,11 +288,13 @@ func (m *Manager) buildTarget(tc config.Target, cred config.Resolved) (*target, 
 		return nil, fmt.Errorf("target %q: provider %q is not supported", tc.Name, tc.Provider)
 	}
 	tlog := m.log.With("target", tc.Name)
-	api, err := pf(tc, cred, m.api.observer(tc.Name), tlog, m.opts.UserAgent)
+	pc, err := pf(tc, cred, m.api.observer(tc.Name), tlog, m.opts.UserAgent)
 	if err != nil {
 		return nil, err
 	}
-	t := &target{cfg: tc, credFP: fingerprint(cred)}
+	m.api.initTarget(tc.Name, pc.operations)
+	t := &target{cfg: tc, client: pc}
+	t.creds.Store(&credState{cfg: tc.Credentials, fp: fingerprint(cred)})
 	for _, name := range Names() {
 		reg := registry[name]
 		cc := tc.Collectors[name]
@@ -219,18 +306,20 @@ func (m *Manager) buildTarget(tc config.Target, cred config.Resolved) (*target, 
 			s.Interval = time.Duration(cc.Interval)
 		}
 		clog := tlog.With("collector", name)
-		refresh, err := reg.factory(api, s, clog)
+		refresh, err := reg.factory(pc.api, s, clog)
 		if errors.Is(err, ErrUnsupported) {
 			if cc.Enabled != nil {
+				pc.close()
 				return nil, fmt.Errorf("target %q: collector %q does not support provider %q", tc.Name, name, tc.Provider)
 			}
 			continue
 		}
 		if err != nil {
+			pc.close()
 			return nil, fmt.Errorf("target %q: collector %q: %w", tc.Name, name, err)
 		}
 		t.runners = append(t.runners, &runner{
-			target: tc.Name, name: name, interval: s.Interval, refresh: refresh,
+			target: tc.Name, name: name, interval: s.Interval, refresh: refresh, startSpread: m.opts.StartSpread,
 			logger: clog, firstDone: make(chan struct{}), now: m.opts.Now,
 		})
 	}
@@ -302,6 +391,7 @@ func (m *Manager) Close() {
 	m.mu.Unlock()
 	for _, t := range ts {
 		t.stop()
+		t.client.close()
 	}
 }
 

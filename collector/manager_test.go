@@ -27,14 +27,14 @@ type fakeAPI struct {
 	calls    int
 }
 
-func (f *fakeAPI) ListDesktops(context.Context) ([]huaweicloud.Desktop, huaweicloud.ListStats, error) {
+func (f *fakeAPI) ListDesktops(context.Context) ([]huaweicloud.Desktop, client.WalkStats, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
 	if f.err != nil {
-		return nil, huaweicloud.ListStats{}, f.err
+		return nil, client.WalkStats{}, f.err
 	}
-	return append([]huaweicloud.Desktop(nil), f.desktops...), huaweicloud.ListStats{}, nil
+	return append([]huaweicloud.Desktop(nil), f.desktops...), client.WalkStats{}, nil
 }
 
 func (f *fakeAPI) set(ds []huaweicloud.Desktop, err error) {
@@ -50,11 +50,16 @@ func withFakeProvider(t *testing.T, api *fakeAPI) *[]string {
 	orig := providers[config.ProviderHuaweiCloud]
 	var built []string
 	var mu sync.Mutex
-	providers[config.ProviderHuaweiCloud] = func(tc config.Target, _ config.Resolved, _ client.Observer, _ *slog.Logger, _ string) (any, error) {
+	providers[config.ProviderHuaweiCloud] = func(tc config.Target, _ config.Resolved, _ client.Observer, _ *slog.Logger, _ string) (*providerClient, error) {
 		mu.Lock()
 		built = append(built, tc.Name)
 		mu.Unlock()
-		return api, nil
+		return &providerClient{
+			api:            api,
+			operations:     []string{"ListDesktopsDetail"},
+			setCredentials: func(config.Resolved) error { return nil },
+			close:          func() {},
+		}, nil
 	}
 	t.Cleanup(func() { providers[config.ProviderHuaweiCloud] = orig })
 	return &built
@@ -81,7 +86,7 @@ func writeConfig(t *testing.T, dir, body string) string {
 func newTestManager(t *testing.T, now func() time.Time) (*Manager, *prometheus.Registry) {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	m, err := NewManager(Options{Registerer: reg, Now: now})
+	m, err := NewManager(Options{Registerer: reg, Now: now, StartSpread: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ type recObserver struct {
 	mu        sync.Mutex
 	codes     []string
 	throttled int
+	invalid   int
 }
 
 func (o *recObserver) ObserveRequest(op, code string, _ time.Duration) {
@@ -32,27 +33,32 @@ func (o *recObserver) ObserveRequest(op, code string, _ time.Duration) {
 	o.mu.Unlock()
 }
 func (o *recObserver) ObserveThrottled(string) { o.mu.Lock(); o.throttled++; o.mu.Unlock() }
+func (o *recObserver) ObserveInvalidItems(_ string, n int) {
+	o.mu.Lock()
+	o.invalid += n
+	o.mu.Unlock()
+}
 
 // newTestClient returns a client whose backoff sleeps are recorded, not slept.
 func newTestClient(t *testing.T, url string, mod func(*Config)) (*Client, *recObserver, *[]time.Duration) {
 	t.Helper()
 	obs := &recObserver{}
+	var waits []time.Duration
+	var mu sync.Mutex
 	cfg := Config{Endpoint: url, ProjectID: testProject, AccessKey: testAK, SecretKey: testSK, SecurityToken: testToken,
-		MaxRetries: 3, MinBackoff: 100 * time.Millisecond, MaxBackoff: 2 * time.Second, Timeout: 2 * time.Second, Observer: obs}
+		MaxRetries: 3, MinBackoff: 100 * time.Millisecond, MaxBackoff: 2 * time.Second, Timeout: 2 * time.Second, Observer: obs,
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			mu.Lock()
+			waits = append(waits, d)
+			mu.Unlock()
+			return ctx.Err()
+		}}
 	if mod != nil {
 		mod(&cfg)
 	}
 	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var waits []time.Duration
-	var mu sync.Mutex
-	c.sleep = func(ctx context.Context, d time.Duration) error {
-		mu.Lock()
-		waits = append(waits, d)
-		mu.Unlock()
-		return ctx.Err()
 	}
 	return c, obs, &waits
 }
@@ -250,23 +256,6 @@ func TestRefreshDeadlineStopsRetries(t *testing.T) {
 	}
 }
 
-func TestRetryAfterForms(t *testing.T) {
-	if d := retryAfter("3", time.Second); d != 3*time.Second {
-		t.Errorf("seconds: %s", d)
-	}
-	if d := retryAfter(time.Now().Add(90*time.Second).UTC().Format(http.TimeFormat), time.Second); d < 80*time.Second || d > 90*time.Second {
-		t.Errorf("date: %s", d)
-	}
-	if d := retryAfter("86400", time.Second); d != 5*time.Minute {
-		t.Errorf("cap: %s", d)
-	}
-	for _, v := range []string{"", "soon", "-5"} {
-		if d := retryAfter(v, time.Second); d != 0 {
-			t.Errorf("%q: %s", v, d)
-		}
-	}
-}
-
 func TestNoCredentialsAnywhere(t *testing.T) {
 	for _, k := range []string{"HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_PROFILE", "HUAWEICLOUD_SDK_CREDENTIALS_FILE"} {
 		t.Setenv(k, "")
@@ -282,7 +271,7 @@ func TestNoCredentialsAnywhere(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SDK chain from the environment: %v", err)
 	}
-	if len(c.secrets) < 2 || c.secrets[0] != "env-ak-0001" {
-		t.Errorf("chain secrets not registered for redaction: %d", len(c.secrets))
+	if got := c.tr.Redactor().Message("key env-ak-0001 and env-sk-0001"); got != "key <redacted> and <redacted>" {
+		t.Errorf("chain secrets not registered for redaction: %q", got)
 	}
 }

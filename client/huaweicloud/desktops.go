@@ -1,19 +1,23 @@
 package huaweicloud
 
 import (
+	"bytes"
 	"context"
-	"errors"
-	"fmt"
-	"strconv"
-	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
+	"github.com/workspace-exporter/workspace_exporter/client"
 )
 
 // OpListDesktopsDetail is the operation name of GET /v2/{project_id}/desktops/detail
 // (API reference §4.3.8), used in errors and request accounting.
 const OpListDesktopsDetail = "ListDesktopsDetail"
+
+// Paging of §4.3.8: offset from 0, limit 1..500, the total in total_count.
+const (
+	desktopsListKey  = "desktops"
+	desktopsTotalKey = "total_count"
+	desktopsMaxLimit = 500
+)
 
 // Desktop is one desktop of §4.3.8's DesktopDetailInfo, reduced to what the
 // exporter uses. Enum fields keep whatever value the API sent.
@@ -80,53 +84,55 @@ type rawDesktop struct {
 	Addresses         flexAddresses `json:"addresses"`
 }
 
-func (r *rawDesktop) desktop() Desktop {
+// desktop converts r, cleaning every string that can become a label value
+// (secrets removed, length bounded, valid UTF-8).
+func (r *rawDesktop) desktop(red *client.Redactor) Desktop {
 	d := Desktop{
 		ID:               string(r.DesktopID),
-		ComputerName:     string(r.ComputerName),
-		OSHostName:       string(r.OSHostName),
-		UserName:         string(r.UserName),
-		DesktopType:      string(r.DesktopType),
-		ResourceType:     string(r.ResourceType),
-		PoolID:           string(r.PoolID),
-		Status:           string(r.Status),
-		LoginStatus:      string(r.LoginStatus),
-		TaskStatus:       string(r.TaskStatus),
+		ComputerName:     red.Label(string(r.ComputerName)),
+		OSHostName:       red.Label(string(r.OSHostName)),
+		UserName:         red.Label(string(r.UserName)),
+		DesktopType:      red.Label(string(r.DesktopType)),
+		ResourceType:     red.Label(string(r.ResourceType)),
+		PoolID:           red.Label(string(r.PoolID)),
+		Status:           red.Label(string(r.Status)),
+		LoginStatus:      red.Label(string(r.LoginStatus)),
+		TaskStatus:       red.Label(string(r.TaskStatus)),
 		TaskProgress:     int(r.Process.Value),
 		HasTaskProgress:  r.Process.Set,
-		AvailabilityZone: string(r.AvailabilityZone),
-		SiteType:         string(r.SiteType),
-		SiteName:         string(r.SiteName),
-		ProductID:        string(r.ProductID),
-		OSType:           string(r.Metadata.OSType),
-		OSVersion:        string(r.OSVersion),
-		ChargingMode:     string(r.Metadata.ChargingMode),
+		AvailabilityZone: red.Label(string(r.AvailabilityZone)),
+		SiteType:         red.Label(string(r.SiteType)),
+		SiteName:         red.Label(string(r.SiteName)),
+		ProductID:        red.Label(string(r.ProductID)),
+		OSType:           red.Label(string(r.Metadata.OSType)),
+		OSVersion:        red.Label(string(r.OSVersion)),
+		ChargingMode:     red.Label(string(r.Metadata.ChargingMode)),
 		InMaintenance:    bool(r.InMaintenanceMode),
-		AttachState:      string(r.AttachState),
+		AttachState:      red.Label(string(r.AttachState)),
 		Created:          parseTime(string(r.Created)),
 		Addresses:        r.Addresses,
 	}
 	if d.UserName == "" {
 		for _, u := range r.AttachUserInfos {
 			if u.UserName != "" {
-				d.UserName = string(u.UserName)
+				d.UserName = red.Label(string(u.UserName))
 				break
 			}
 		}
 	}
 	if d.PoolID == "" {
-		d.PoolID = string(r.DesktopPoolID)
+		d.PoolID = red.Label(string(r.DesktopPoolID))
 	}
 	if d.ProductID == "" {
-		d.ProductID = string(r.Product.ProductID)
+		d.ProductID = red.Label(string(r.Product.ProductID))
 	}
 	if d.OSVersion == "" {
-		d.OSVersion = string(r.Metadata.DesktopOSVersion)
+		d.OSVersion = red.Label(string(r.Metadata.DesktopOSVersion))
 	}
 	if len(r.IPAddresses) > 0 {
 		d.IPAddresses = make([]string, len(r.IPAddresses))
 		for i, ip := range r.IPAddresses {
-			d.IPAddresses[i] = string(ip)
+			d.IPAddresses[i] = red.Label(string(ip))
 		}
 	}
 	return d
@@ -140,172 +146,37 @@ type rawMetadata struct {
 	DesktopOSVersion flexString `json:"desktop_os_version"`
 }
 
-type desktopsPage struct {
-	Desktops   []rawDesktop `json:"desktops"`
-	TotalCount flexInt      `json:"total_count"`
+// decodeDesktop decodes one element of the desktops array.
+func decodeDesktop(red *client.Redactor) client.ItemDecoder[Desktop] {
+	return client.DecodeObject(func(r *rawDesktop) (Desktop, string) {
+		d := r.desktop(red)
+		return d, string(r.DesktopID)
+	})
 }
 
-// DecodeDesktopsPage decodes one §4.3.8 response body. It is exported for
-// fixture tests and tools; ListDesktops uses it for every page.
-func DecodeDesktopsPage(body []byte) (desktops []Desktop, total int64, totalKnown bool, err error) {
-	var p desktopsPage
-	if err := decodeJSON(body, &p); err != nil {
-		return nil, 0, false, err
+// DecodeDesktopsPage decodes one §4.3.8 response body with the same
+// streaming decoder ListDesktops uses for every page (limit 500). It is
+// exported for fixture tests and tools. Elements that are not desktops
+// are skipped and counted in invalid.
+func DecodeDesktopsPage(body []byte) (desktops []Desktop, total int64, totalKnown bool, invalid int, err error) {
+	p, err := client.DecodePage(bytes.NewReader(body), OpListDesktopsDetail, desktopsListKey, desktopsTotalKey, desktopsMaxLimit, decodeDesktop(&client.Redactor{}))
+	if err != nil {
+		return nil, 0, false, 0, err
 	}
-	return p.convert(), p.TotalCount.Value, p.TotalCount.Set, nil
-}
-
-func (p *desktopsPage) convert() []Desktop {
-	out := make([]Desktop, len(p.Desktops))
-	for i := range p.Desktops {
-		out[i] = p.Desktops[i].desktop()
-	}
-	return out
-}
-
-// ListStats describes one list walk.
-type ListStats struct {
-	Requests   int   // pages fetched (retries not counted)
-	PageSize   int   // the limit finally used
-	TotalCount int64 // the largest total_count seen, -1 when never sent
-	Duplicates int   // desktops seen twice (moved between pages during the walk)
-}
-
-// page is one fetched page, decoded.
-type page struct {
-	desktops []Desktop
-	total    int64
-	hasTotal bool
-}
-
-func (c *Client) desktopsPage(ctx context.Context, offset, limit int) (page, error) {
-	var p desktopsPage
-	q := map[string]string{"offset": strconv.Itoa(offset), "limit": strconv.Itoa(limit)}
-	if err := c.get(ctx, OpListDesktopsDetail, "/v2/"+c.cfg.ProjectID+"/desktops/detail", q, &p); err != nil {
-		return page{}, err
-	}
-	return page{desktops: p.convert(), total: p.TotalCount.Value, hasTotal: p.TotalCount.Set}, nil
+	return p.Items, p.Total, p.HasTotal, p.Invalid, nil
 }
 
 // ListDesktops walks GET /v2/{project_id}/desktops/detail and returns every
-// desktop of the project, or an error: never a partial list.
-//
-// Paging: the first page gives total_count; when it is plausible the
-// remaining pages are fetched concurrently (bounded by Concurrency), so a
-// fleet of N desktops costs exactly ⌈N/limit⌉ requests. Several documented
-// totals are placeholders (0, 2147483647, absent), so a walk also stops on
-// a short page, and continues past total_count when the pages hold more
-// desktops than it announced. A desktop seen twice (it moved between pages
-// while the fleet changed) is kept once. On WKS.0509 (limit out of range)
-// the page size is halved and the walk restarts.
-func (c *Client) ListDesktops(ctx context.Context) ([]Desktop, ListStats, error) {
-	limit := c.cfg.PageSize
-	stats := ListStats{TotalCount: -1}
-	var first page
-	var err error
-	for {
-		first, err = c.desktopsPage(ctx, 0, limit)
-		stats.Requests++
-		var ae *APIError
-		if err != nil && errors.As(err, &ae) && ae.Code == "WKS.0509" && limit > 1 {
-			c.log.Warn("API refused the page size, halving it", "operation", OpListDesktopsDetail, "limit", limit)
-			limit /= 2
-			continue
-		}
-		break
-	}
-	stats.PageSize = limit
-	if err != nil {
-		return nil, stats, err
-	}
-	pages := []page{first}
-	count := len(first.desktops)
-	add := func(ps ...page) {
-		for _, p := range ps {
-			pages = append(pages, p)
-			count += len(p.desktops)
-			if p.hasTotal && p.total > stats.TotalCount {
-				stats.TotalCount = p.total
-			}
-		}
-	}
-	if first.hasTotal {
-		stats.TotalCount = first.total
-	}
-	next := limit
-	if len(first.desktops) == limit {
-		maxPlausible := int64(limit) * int64(c.cfg.MaxPages)
-		if total := stats.TotalCount; total > int64(limit) && total <= maxPlausible {
-			n := int((total + int64(limit) - 1) / int64(limit))
-			rest, err := c.fetchPages(ctx, limit, 1, n)
-			stats.Requests += n - 1
-			if err != nil {
-				return nil, stats, err
-			}
-			add(rest...)
-			next = n * limit
-		}
-		// Walk on one page at a time while the last page is full, unless
-		// a plausible total_count says the walk is complete and the pages
-		// hold no more than it announced.
-		for len(pages[len(pages)-1].desktops) == limit {
-			if t := stats.TotalCount; t > 0 && t <= maxPlausible && int64(next) >= t && int64(count) <= t {
-				break
-			}
-			if len(pages) >= c.cfg.MaxPages {
-				return nil, stats, fmt.Errorf("%s: more than %d pages of %d; the API may ignore offset (raise api.max_pages if the fleet is that large)", OpListDesktopsDetail, c.cfg.MaxPages, limit)
-			}
-			p, err := c.desktopsPage(ctx, next, limit)
-			stats.Requests++
-			if err != nil {
-				return nil, stats, fmt.Errorf("%w (at offset %d)", err, next)
-			}
-			add(p)
-			next += limit
-		}
-	}
-	out := make([]Desktop, 0, count)
-	seen := make(map[string]struct{}, cap(out))
-	for _, p := range pages {
-		for _, d := range p.desktops {
-			if d.ID != "" {
-				if _, dup := seen[d.ID]; dup {
-					stats.Duplicates++
-					continue
-				}
-				seen[d.ID] = struct{}{}
-			}
-			out = append(out, d)
-		}
-	}
-	return out, stats, nil
-}
-
-// fetchPages fetches pages [from, to) concurrently and returns them in
-// order. The first failure cancels the rest.
-func (c *Client) fetchPages(ctx context.Context, limit, from, to int) ([]page, error) {
-	out := make([]page, to-from)
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.cfg.Concurrency)
-	var mu sync.Mutex
-	var firstErr error
-	for i := from; i < to; i++ {
-		g.Go(func() error {
-			p, err := c.desktopsPage(gctx, i*limit, limit)
-			if err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = fmt.Errorf("%w (at offset %d)", err, i*limit)
-				}
-				mu.Unlock()
-				return err
-			}
-			out[i-from] = p
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, firstErr
-	}
-	return out, nil
+// desktop of the project, or an error: never a partial or inconsistent
+// list (see client.WalkOffset). A fleet of N desktops costs exactly
+// ⌈N/limit⌉ requests when nothing changes during the walk.
+func (c *Client) ListDesktops(ctx context.Context) ([]Desktop, client.WalkStats, error) {
+	return client.WalkOffset(ctx, c.tr, client.OffsetList{
+		Op:          c.operation(OpListDesktopsDetail, "/desktops/detail"),
+		ListKey:     desktopsListKey,
+		TotalKey:    desktopsTotalKey,
+		Limit:       c.cfg.PageSize,
+		MaxPages:    c.cfg.MaxPages,
+		Concurrency: c.cfg.Concurrency,
+	}, decodeDesktop(c.tr.Redactor()))
 }

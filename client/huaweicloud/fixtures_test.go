@@ -33,7 +33,7 @@ func TestDecodeSeedExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ds, total, known, err := DecodeDesktopsPage(body)
+			ds, total, known, _, err := DecodeDesktopsPage(body)
 			if err != nil {
 				t.Fatalf("decode: %v", err)
 			}
@@ -81,7 +81,7 @@ func TestDecodeTolerance(t *testing.T) {
 	 {"desktop_id":"b","status":"SHUTOFF","process":null,"in_maintenance_mode":"off","addresses":{"net":[{"addr":"10.0.0.1","version":4}],"weird":"x"},"created":1618810632000},
 	 {"desktop_id":"c","status":7,"addresses":[],"created":"2022-05-07T07:20:08.341609"}
 	]}`)
-	ds, total, known, err := DecodeDesktopsPage(body)
+	ds, total, known, _, err := DecodeDesktopsPage(body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestDecodeTolerance(t *testing.T) {
 
 func TestDecodeBroken(t *testing.T) {
 	for _, body := range []string{``, `   `, `<html>502 Bad Gateway</html>`, `{"desktops":[{"desktop_id":`, `{"desktops":{}}`} {
-		if _, _, _, err := DecodeDesktopsPage([]byte(body)); err == nil {
+		if _, _, _, _, err := DecodeDesktopsPage([]byte(body)); err == nil {
 			t.Errorf("body %q decoded without error", body)
 		}
 	}
@@ -122,7 +122,7 @@ func TestDecodeWrongShapesKeepThePage(t *testing.T) {
 	 {"desktop_id":"a","status":"ACTIVE","metadata":"os_type=Linux","product":["x"],"attach_user_infos":{"user_name":"bob"},"ip_addresses":"10.0.0.1"},
 	 {"desktop_id":"b","status":"SHUTOFF","metadata":{"os_type":"Windows"},"product":{"product_id":"p"},"attach_user_infos":[{"user_name":"eve"}],"ip_addresses":["10.0.0.2"]}
 	]}`)
-	ds, _, _, err := DecodeDesktopsPage(body)
+	ds, _, _, _, err := DecodeDesktopsPage(body)
 	if err != nil {
 		t.Fatalf("one odd desktop failed the page: %v", err)
 	}
@@ -138,7 +138,7 @@ func TestDecodeWrongShapesKeepThePage(t *testing.T) {
 // invalid bytes from the API are replaced, as encoding/json does.
 func TestDecodeInvalidUTF8(t *testing.T) {
 	body := []byte("{\"desktops\":[{\"desktop_id\":\"a\",\"computer_name\":\"PC-\xff\xfe\",\"user_name\":\"\xc3\"}],\"total_count\":1}")
-	ds, _, _, err := DecodeDesktopsPage(body)
+	ds, _, _, _, err := DecodeDesktopsPage(body)
 	if err != nil {
 		t.Fatal(err)
 	}

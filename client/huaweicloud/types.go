@@ -3,8 +3,6 @@ package huaweicloud
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,34 +17,6 @@ import (
 // not list. The types below accept every shape the documentation shows and
 // never fail a whole response because one field has an unexpected type: a
 // value that cannot be read becomes the zero value.
-
-// decodeJSON decodes body into out, naming where it broke.
-func decodeJSON(body []byte, out any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return errors.New("empty body")
-	}
-	if err := json.Unmarshal(body, out); err != nil {
-		// A nested field of an unexpected type (metadata sent as a string,
-		// say) is skipped by encoding/json, which decodes everything else:
-		// losing that one field must not fail the page. A wrong type at
-		// the top level (desktops not an array) still does.
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && strings.Contains(te.Field, ".") {
-			return nil
-		}
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return fmt.Errorf("invalid JSON at byte %d: %v", se.Offset, se)
-		}
-		if errors.Is(err, errUnexpectedEnd) || strings.Contains(err.Error(), "unexpected end of JSON input") {
-			return errors.New("JSON ends early (truncated body)")
-		}
-		return err
-	}
-	return nil
-}
-
-var errUnexpectedEnd = errors.New("unexpected end of JSON input")
 
 // flexString accepts a string, number, boolean or null. Objects and arrays
 // become "".

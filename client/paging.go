@@ -1,0 +1,456 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// OffsetList describes one offset/limit list operation, e.g. Huawei's
+// GET /v2/{project_id}/desktops/detail?offset=&limit= answering
+// {"desktops":[…],"total_count":N}.
+type OffsetList struct {
+	Op Operation
+	// Query holds the operation's filters; offset and limit are added.
+	Query url.Values
+	// ListKey is the key of the item array; TotalKey the key of the total
+	// ("" when the API sends none).
+	ListKey, TotalKey string
+	// Limit is the page size asked for. MaxPages bounds the walk.
+	Limit, MaxPages int
+	// Concurrency bounds the pages fetched at the same time once a
+	// trustworthy total is known.
+	Concurrency int
+}
+
+// ItemDecoder decodes the next array element from dec. It returns ok=false
+// for an element that is not an item (not an object, say): the walk skips
+// and counts it. The id identifies the item; an empty or malformed id
+// makes the element invalid too. A non-nil error (broken JSON) fails the
+// page.
+type ItemDecoder[T any] func(dec *json.Decoder) (item T, id string, ok bool, err error)
+
+// DecodeObject returns an ItemDecoder that decodes each element into a
+// fresh R and converts it. An element that is not a JSON object is
+// invalid; a nested field of an unexpected type is dropped (encoding/json
+// keeps decoding the rest) without losing the item.
+func DecodeObject[R, T any](convert func(*R) (T, string)) ItemDecoder[T] {
+	return func(dec *json.Decoder) (T, string, bool, error) {
+		var r R
+		var zero T
+		if err := dec.Decode(&r); err != nil {
+			var te *json.UnmarshalTypeError
+			if !errors.As(err, &te) {
+				return zero, "", false, err
+			}
+			if te.Field == "" {
+				return zero, "", false, nil // the element itself is not an object
+			}
+		}
+		item, id := convert(&r)
+		return item, id, true, nil
+	}
+}
+
+// WalkStats describes one list walk.
+type WalkStats struct {
+	Requests int   // pages fetched, retries not counted
+	PageSize int   // the limit finally used
+	Total    int64 // the total the API announced; -1 when absent or a placeholder
+	Invalid  int   // elements skipped (not objects, or without a valid ID)
+	Walks    int   // 2 when the first walk was inconsistent
+}
+
+// InconsistentError is a walk whose pages do not add up: a short page
+// before the announced total, a total that changed between pages, an item
+// seen twice. The fleet may have changed during the walk, so the walk is
+// tried once more before the refresh fails.
+type InconsistentError struct {
+	Operation string
+	Problem   string
+}
+
+func (e *InconsistentError) Error() string {
+	return e.Operation + ": inconsistent list: " + e.Problem
+}
+
+// Page is one decoded list page.
+type Page[T any] struct {
+	Offset   int
+	Items    []T
+	IDs      []string // of Items, in order
+	Elements int      // array elements, invalid ones included
+	Invalid  int      // elements skipped
+	Total    int64    // the announced total, when HasTotal
+	HasTotal bool
+}
+
+// WalkOffset walks an offset/limit list and returns every item, or an
+// error: never a partial or inconsistent list.
+//
+// When the first page announces a total (not absent, not a documented
+// placeholder such as 0 beside items or 2147483647), the walk fetches
+// exactly ⌈total/limit⌉ pages, the second one alone (an API that ignores
+// offset answers it with the first page again and is caught at once), the
+// rest concurrently; every page must repeat the total and hold exactly the
+// items it should. Without a usable total the walk goes on page by page
+// until a short page. Items seen twice, short pages and changing totals
+// make the walk inconsistent: it is tried once more, and a second
+// inconsistency is the error. A page holding more elements than the limit
+// asked for is an error, and is not read past the limit. On an API error
+// that rejects the page size, the limit is halved and the walk restarts.
+func WalkOffset[T any](ctx context.Context, t *Transport, l OffsetList, decode ItemDecoder[T]) ([]T, WalkStats, error) {
+	stats := WalkStats{Total: -1, PageSize: l.Limit}
+	if l.MaxPages <= 0 {
+		l.MaxPages = 10000
+	}
+	l.Concurrency = max(l.Concurrency, 1)
+	for {
+		stats.Walks++
+		items, err := walkOnce(ctx, t, &l, decode, &stats)
+		var inc *InconsistentError
+		if errors.As(err, &inc) && stats.Walks == 1 && ctx.Err() == nil {
+			t.log.Warn("list walk was inconsistent, walking it again", "operation", l.Op.Name, "problem", inc.Problem)
+			continue
+		}
+		if err != nil {
+			if stats.Walks > 1 && errors.As(err, &inc) {
+				err = fmt.Errorf("%w (a second walk was inconsistent too; the fleet may be changing faster than it can be listed)", err)
+			}
+			return nil, stats, err
+		}
+		if stats.Invalid > 0 {
+			t.obs.ObserveInvalidItems(l.Op.Name, stats.Invalid)
+			t.log.Warn("skipped list elements that are not objects or lack a valid ID", "operation", l.Op.Name, "skipped", stats.Invalid)
+		}
+		return items, stats, nil
+	}
+}
+
+func walkOnce[T any](ctx context.Context, t *Transport, l *OffsetList, decode ItemDecoder[T], stats *WalkStats) ([]T, error) {
+	stats.Invalid, stats.Total = 0, -1
+	var first Page[T]
+	for {
+		var err error
+		first, err = fetchPage(ctx, t, l, 0, decode)
+		stats.Requests++
+		var ae *APIError
+		if err != nil && errors.As(err, &ae) && ae.PageSizeRejected && l.Limit > 1 {
+			t.log.Warn("the API refused the page size, halving it", "operation", l.Op.Name, "limit", l.Limit)
+			l.Limit /= 2
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		break
+	}
+	stats.PageSize = l.Limit
+	limit := l.Limit
+	pages := []Page[T]{first}
+	if trustedTotal(first) {
+		total := first.Total
+		stats.Total = total
+		n := int((total + int64(limit) - 1) / int64(limit))
+		if total > int64(limit)*int64(l.MaxPages) {
+			return nil, fmt.Errorf("%s: the API announces %d items, more than max_pages (%d) pages of %d", l.Op.Name, total, l.MaxPages, limit)
+		}
+		if n > 1 {
+			second, err := fetchPage(ctx, t, l, limit, decode)
+			stats.Requests++
+			if err != nil {
+				return nil, err
+			}
+			if sameItems(first, second) {
+				return nil, ignoresOffset(l.Op.Name, 0, limit)
+			}
+			pages = append(pages, second)
+		}
+		if n > 2 {
+			rest, err := fetchPages(ctx, t, l, 2, n, decode)
+			stats.Requests += n - 2
+			if err != nil {
+				return nil, err
+			}
+			pages = append(pages, rest...)
+		}
+		for i := range pages {
+			p := &pages[i]
+			if !p.HasTotal || p.Total != total {
+				return nil, &InconsistentError{l.Op.Name, fmt.Sprintf("the total changed from %d to %s at offset %d", total, totalString(p), p.Offset)}
+			}
+			if want := min(int64(limit), total-int64(p.Offset)); int64(p.Elements) != want {
+				return nil, &InconsistentError{l.Op.Name, fmt.Sprintf("the page at offset %d holds %d items, %d expected of a total of %d", p.Offset, p.Elements, want, total)}
+			}
+		}
+	} else {
+		for prev := first; prev.Elements == limit; {
+			if len(pages) >= l.MaxPages {
+				return nil, fmt.Errorf("%s: more than max_pages (%d) full pages of %d without an end", l.Op.Name, l.MaxPages, limit)
+			}
+			next, err := fetchPage(ctx, t, l, prev.Offset+limit, decode)
+			stats.Requests++
+			if err != nil {
+				return nil, err
+			}
+			if sameItems(prev, next) {
+				return nil, ignoresOffset(l.Op.Name, prev.Offset, next.Offset)
+			}
+			pages = append(pages, next)
+			prev = next
+		}
+	}
+	count := 0
+	for i := range pages {
+		count += len(pages[i].Items)
+		stats.Invalid += pages[i].Invalid
+	}
+	out := make([]T, 0, count)
+	seen := make(map[string]int, count)
+	for i := range pages {
+		p := &pages[i]
+		for j, id := range p.IDs {
+			if at, dup := seen[id]; dup {
+				return nil, &InconsistentError{l.Op.Name, fmt.Sprintf("item %s appears twice, at offsets %d and %d", t.red.Message(id), at, p.Offset+j)}
+			}
+			seen[id] = p.Offset + j
+		}
+		out = append(out, p.Items...)
+	}
+	return out, nil
+}
+
+func ignoresOffset(op string, a, b int) error {
+	return fmt.Errorf("%s: the API answered offset %d with the same items as offset %d: it ignores offset, so the list cannot be walked", op, b, a)
+}
+
+func totalString[T any](p *Page[T]) string {
+	if !p.HasTotal {
+		return "none"
+	}
+	return strconv.FormatInt(p.Total, 10)
+}
+
+// trustedTotal reports whether the first page's total can be relied on:
+// present, not negative, and not one of the placeholders the documentation
+// shows (0 beside items, 2147483647).
+func trustedTotal[T any](first Page[T]) bool {
+	switch {
+	case !first.HasTotal, first.Total < 0, first.Total >= math.MaxInt32:
+		return false
+	case first.Total == 0 && first.Elements > 0:
+		return false
+	}
+	return true
+}
+
+func sameItems[T any](a, b Page[T]) bool {
+	return len(a.IDs) > 0 && slices.Equal(a.IDs, b.IDs)
+}
+
+func fetchPage[T any](ctx context.Context, t *Transport, l *OffsetList, offset int, decode ItemDecoder[T]) (Page[T], error) {
+	q := url.Values{}
+	for k, v := range l.Query {
+		q[k] = v
+	}
+	q.Set("offset", strconv.Itoa(offset))
+	q.Set("limit", strconv.Itoa(l.Limit))
+	var p Page[T]
+	err := t.Do(ctx, l.Op, q, func(body io.Reader) error {
+		var err error
+		p, err = DecodePage(body, l.Op.Name, l.ListKey, l.TotalKey, l.Limit, decode)
+		return err
+	})
+	if err != nil {
+		return Page[T]{}, fmt.Errorf("%w (at offset %d)", err, offset)
+	}
+	p.Offset = offset
+	return p, nil
+}
+
+// fetchPages fetches the pages [from, to) concurrently and returns them in
+// order. The first failure cancels the rest.
+func fetchPages[T any](ctx context.Context, t *Transport, l *OffsetList, from, to int, decode ItemDecoder[T]) ([]Page[T], error) {
+	out := make([]Page[T], to-from)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(l.Concurrency)
+	var mu sync.Mutex
+	var firstErr error
+	for i := from; i < to; i++ {
+		g.Go(func() error {
+			p, err := fetchPage(gctx, t, l, i*l.Limit, decode)
+			if err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+				return err
+			}
+			out[i-from] = p
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, firstErr
+	}
+	return out, nil
+}
+
+// DecodePage reads one list page from body as a stream: the object's
+// listKey array is decoded element by element with decode, totalKey is
+// read as a number (or numeric string), every other key is skipped. It
+// fails with an *InvalidResponseError when the body is not an object, the
+// list key is missing, null, repeated or not an array, or the array holds
+// more than limit elements (it stops reading there, so memory stays
+// bounded). Broken JSON is a plain error.
+func DecodePage[T any](body io.Reader, op, listKey, totalKey string, limit int, decode ItemDecoder[T]) (Page[T], error) {
+	var p Page[T]
+	invalid := func(format string, args ...any) error {
+		return &InvalidResponseError{Operation: op, Problem: fmt.Sprintf(format, args...)}
+	}
+	dec := json.NewDecoder(body)
+	tok, err := dec.Token()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return p, errors.New("empty body")
+		}
+		return p, jsonError(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return p, invalid("the body is %s, not a JSON object", describeToken(tok))
+	}
+	sawList := false
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return p, jsonError(err)
+		}
+		key, _ := tok.(string)
+		switch {
+		case key == listKey:
+			if sawList {
+				return p, invalid("%q appears twice", listKey)
+			}
+			sawList = true
+			tok, err := dec.Token()
+			if err != nil {
+				return p, jsonError(err)
+			}
+			if d, ok := tok.(json.Delim); !ok || d != '[' {
+				return p, invalid("%q is %s, not a list", listKey, describeToken(tok))
+			}
+			for dec.More() {
+				if p.Elements >= limit {
+					return p, invalid("the page holds more than the %d items asked for", limit)
+				}
+				p.Elements++
+				item, id, ok, err := decode(dec)
+				if err != nil {
+					return p, jsonError(err)
+				}
+				if !ok || !ValidID(id) {
+					p.Invalid++
+					continue
+				}
+				p.Items = append(p.Items, item)
+				p.IDs = append(p.IDs, id)
+			}
+			if _, err := dec.Token(); err != nil {
+				return p, jsonError(err)
+			}
+		case key == totalKey && totalKey != "":
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				return p, jsonError(err)
+			}
+			p.Total, p.HasTotal = parseCount(raw)
+		default:
+			var skip struct{}
+			if err := dec.Decode(&skip); err != nil {
+				var te *json.UnmarshalTypeError
+				if !errors.As(err, &te) {
+					return p, jsonError(err)
+				}
+			}
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return p, jsonError(err)
+	}
+	if !sawList {
+		return p, invalid("the %q list is missing", listKey)
+	}
+	return p, nil
+}
+
+// parseCount reads a JSON number or numeric string; null and anything
+// else are "absent".
+func parseCount(raw []byte) (int64, bool) {
+	s := strings.TrimSpace(strings.Trim(string(bytes.TrimSpace(raw)), `"`))
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n, true
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return int64(f), true
+	}
+	return 0, false
+}
+
+func describeToken(tok json.Token) string {
+	switch v := tok.(type) {
+	case nil:
+		return "null"
+	case json.Delim:
+		if v == '{' {
+			return "an object"
+		}
+		return "an array"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	default:
+		return "a number"
+	}
+}
+
+// jsonError names where broken JSON broke.
+func jsonError(err error) error {
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("invalid JSON at byte %d: %v", se.Offset, se)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return errors.New("the JSON ends early (truncated body)")
+	}
+	return err
+}
+
+// ValidID reports whether id can identify an item and be a label value:
+// not empty, at most MaxLabelLen bytes, valid UTF-8, no control
+// characters.
+func ValidID(id string) bool {
+	if id == "" || len(id) > MaxLabelLen || !utf8.ValidString(id) {
+		return false
+	}
+	for _, r := range id {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
