@@ -1,15 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,6 +24,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/common/version"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/workspace-exporter/workspace_exporter/simulator"
@@ -72,7 +78,29 @@ type exporter struct {
 	logs *syncBuffer
 }
 
+// startExporter starts the binary and waits until /-/ready answers 200.
 func startExporter(t *testing.T, env []string, args ...string) *exporter {
+	t.Helper()
+	e := launchExporter(t, env, args...)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(e.url + "/-/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return e
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("exporter not ready after 60s: %v\n%s", err, e.logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// launchExporter starts the binary with debug logging on a free loopback
+// port and stops it (SIGTERM) when the test ends; it does not wait.
+func launchExporter(t *testing.T, env []string, args ...string) *exporter {
 	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(binary, append([]string{"--web.listen-address=" + addr, "--log.level=debug"}, args...)...)
@@ -97,20 +125,7 @@ func startExporter(t *testing.T, env []string, args ...string) *exporter {
 			t.Logf("exporter log:\n%s", logs.String())
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(e.url + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return e
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("exporter not ready after 60s: %v\n%s", err, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return e
 }
 
 func (e *exporter) get(t *testing.T, path string) (int, string) {
@@ -223,9 +238,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	promtoolCheck(t, body)
 
-	if code, body := e.get(t, "/"); code != 200 || !strings.Contains(body, "/metrics") {
-		t.Errorf("landing page: %d", code)
-	}
+	checkLandingPage(t, e)
 	if code, _ := e.get(t, "/-/healthy"); code != 200 {
 		t.Errorf("/-/healthy: %d", code)
 	}
@@ -349,6 +362,15 @@ func TestConfigFileReloadAndSecrets(t *testing.T) {
 	}
 }
 
+func mustReadFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -369,8 +391,30 @@ func TestConfigCheck(t *testing.T) {
 	bad := filepath.Join(dir, "bad.yml")
 	os.WriteFile(bad, []byte("targets:\n  - {name: a, provider: huaweicloud, project_id: p, collectors: {desktopz: {}}}\n"), 0o600)
 	out, err := exec.Command(binary, "--config.check", "--config.file="+good).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "valid (1 targets)") {
+	if err != nil || !strings.Contains(string(out), "is valid (1 target)\n") {
 		t.Errorf("good config: %v %s", err, out)
+	}
+	two := filepath.Join(dir, "two.yml")
+	os.WriteFile(two, []byte("targets:\n  - {name: a, provider: huaweicloud, region: ap-southeast-3, project_id: p, credentials: {access_key: A, secret_key: S}}\n"+
+		"  - {name: b, provider: huaweicloud, region: ap-southeast-3, project_id: q, credentials: {access_key: A, secret_key: S}}\n"), 0o600)
+	out, err = exec.Command(binary, "--config.check", "--config.file="+two).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "is valid (2 targets)\n") {
+		t.Errorf("two-target config: %v %s", err, out)
+	}
+	// The default --config.file is workspace_exporter.yml in the working
+	// directory (the Docker image relies on it), and a repeated flag is
+	// refused rather than overriding (so the image's entry point has none).
+	if err := os.WriteFile(filepath.Join(dir, "workspace_exporter.yml"), mustReadFile(t, two), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary, "--config.check")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "workspace_exporter.yml is valid (2 targets)") {
+		t.Errorf("default config file: %v %s", err, out)
+	}
+	out, err = exec.Command(binary, "--config.check", "--config.file="+good, "--config.file="+two).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), "cannot be repeated") {
+		t.Errorf("repeated --config.file: %v %s", err, out)
 	}
 	out, err = exec.Command(binary, "--config.check", "--config.file="+bad).CombinedOutput()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
@@ -425,4 +469,182 @@ func TestWebConfigBasicAuth(t *testing.T) {
 	if code := get("prom", "wrong"); code != http.StatusUnauthorized {
 		t.Errorf("wrong password: %d, want 401", code)
 	}
+}
+
+// checkLandingPage follows every link of the landing page: each must be a
+// page of the exporter that answers 200 (or 405 for a POST-only endpoint).
+func checkLandingPage(t *testing.T, e *exporter) {
+	t.Helper()
+	code, body := e.get(t, "/")
+	if code != 200 {
+		t.Fatalf("landing page: %d", code)
+	}
+	links := regexp.MustCompile(`href="([^"]*)"`).FindAllStringSubmatch(body, -1)
+	if len(links) < 3 {
+		t.Errorf("landing page has %d links, want metrics, health and readiness:\n%s", len(links), body)
+	}
+	for _, l := range links {
+		u, err := url.Parse(l[1])
+		if err != nil || u.IsAbs() || u.Host != "" {
+			t.Errorf("landing page links outside the exporter: %q", l[1])
+			continue
+		}
+		if code, _ := e.get(t, "/"+strings.TrimPrefix(u.RequestURI(), "/")); code != 200 && code != http.StatusMethodNotAllowed {
+			t.Errorf("landing page link %q: %d", l[1], code)
+		}
+	}
+}
+
+// Idle keep-alive connections are closed by the server after
+// --web.idle-timeout, so idle clients cannot pile up.
+func TestIdleKeepAliveConnectionsAreClosed(t *testing.T) {
+	e := startExporter(t, nil, "--demo", "--demo.desktops=10", "--web.idle-timeout=1s")
+	addr := strings.TrimPrefix(e.url, "http://")
+	const n = 200
+	conns := make([]net.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for i := 0; i < n; i++ {
+		c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+		if err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		conns = append(conns, c)
+		_ = c.SetDeadline(deadline)
+		if _, err := io.WriteString(c, "GET /-/healthy HTTP/1.1\r\nHost: "+addr+"\r\n\r\n"); err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Close {
+			t.Fatalf("connection %d: status %d, close %v; want 200 on a kept-alive connection", i, resp.StatusCode, resp.Close)
+		}
+	}
+	// Every connection is now idle; the server must close each well
+	// before the 30 s deadline.
+	for i, c := range conns {
+		if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+			t.Fatalf("connection %d: read %v, want EOF (closed by the server after the idle timeout)", i, err)
+		}
+	}
+}
+
+func TestWebTimeoutFlagsMustBePositive(t *testing.T) {
+	for _, f := range []string{"--web.read-header-timeout=0s", "--web.write-timeout=-1s", "--web.idle-timeout=0s"} {
+		out, err := exec.Command(binary, "--demo", f).CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), "must be positive") {
+			t.Errorf("%s: %v %s", f, err, out)
+		}
+	}
+}
+
+// /-/ready is 503 until every collector finished its first refresh, then
+// 200; both name the collectors that have no data.
+func TestReadinessNamesCollectorsWithoutData(t *testing.T) {
+	sim, err := simulator.New(simulator.Options{
+		ProjectID:   project,
+		Credentials: []simulator.Credential{{AccessKey: goodAK, SecretKey: goodSK}},
+		Desktops:    5,
+		Seed:        1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	simURL, err := sim.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	// An API that answers nothing until released, then refuses the key.
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"error_code":"WKS.00000039","error_msg":"Authentication failed."}`)
+	}))
+	defer slow.Close()
+	defer releaseOnce.Do(func() { close(release) })
+
+	target := func(name, endpoint string) string {
+		return fmt.Sprintf("  - {name: %s, provider: huaweicloud, region: ap-southeast-3, project_id: %s, endpoint: %q,\n"+
+			"     credentials: {access_key: %s, secret_key: %s}, collectors: {desktops: {interval: 1h}}}\n", name, project, endpoint, goodAK, goodSK)
+	}
+	cfgPath := filepath.Join(t.TempDir(), "config.yml")
+	if err := os.WriteFile(cfgPath, []byte("targets:\n"+target("good", simURL)+target("slow", slow.URL)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := launchExporter(t, nil, "--config.file="+cfgPath)
+	ready := func() (int, string) {
+		resp, err := http.Get(e.url + "/-/ready")
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	waitFor(t, func() bool { code, _ := ready(); return code != 0 })
+	if code, body := ready(); code != http.StatusServiceUnavailable || !strings.Contains(body, "No data yet: ") || !strings.Contains(body, "slow/desktops") {
+		t.Errorf("/-/ready during the first refresh: %d %q, want 503 naming slow/desktops", code, body)
+	}
+	releaseOnce.Do(func() { close(release) })
+	waitFor(t, func() bool { code, _ := ready(); return code == 200 })
+	if _, body := ready(); body != "Ready\nNo data yet (first refresh failed): slow/desktops\n" {
+		t.Errorf("/-/ready after the first refresh: %q", body)
+	}
+}
+
+// A plain `go build` (TestMain's, no -ldflags) reports the VERSION file.
+func TestVersionOfAPlainBuild(t *testing.T) {
+	want, err := os.ReadFile("VERSION")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(binary, "--version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("--version: %v %s", err, out)
+	}
+	if !strings.HasPrefix(string(out), "workspace_exporter, version "+strings.TrimSpace(string(want))+" (") {
+		t.Errorf("--version printed %q, want version %s", out, want)
+	}
+}
+
+func TestStampVersion(t *testing.T) {
+	saved := []*string{&version.Version, &version.Revision, &version.BuildDate}
+	old := make([]string, len(saved))
+	for i, p := range saved {
+		old[i], *p = *p, ""
+	}
+	defer func() {
+		for i, p := range saved {
+			*p = old[i]
+		}
+	}()
+	stampVersion("1.2.3\n", &debug.BuildInfo{Settings: []debug.BuildSetting{
+		{Key: "vcs.revision", Value: "0123abcd"}, {Key: "vcs.time", Value: "2025-11-29T23:42:07Z"},
+	}})
+	if version.Version != "1.2.3" || version.BuildDate != "20251129-23:42:07" || version.Revision == "" {
+		t.Errorf("stamped version %q, build date %q, revision %q", version.Version, version.BuildDate, version.Revision)
+	}
+	// What -ldflags set is kept.
+	version.Version, version.BuildDate = "9.9.9", "set-by-ldflags"
+	stampVersion("1.2.3", &debug.BuildInfo{Settings: []debug.BuildSetting{{Key: "vcs.time", Value: "2025-11-29T23:42:07Z"}}})
+	if version.Version != "9.9.9" || version.BuildDate != "set-by-ldflags" {
+		t.Errorf("-ldflags values overwritten: %q %q", version.Version, version.BuildDate)
+	}
+	stampVersion("1.2.3", nil) // no build information: no panic
 }
