@@ -324,7 +324,7 @@ targets:
 	if cfg != nil {
 		t.Fatal("config with an error")
 	}
-	cfg, err = Parse([]byte(`targets:
+	_, err = Parse([]byte(`targets:
   - &t
     name: a
     provider: huaweicloud

@@ -36,10 +36,9 @@ const (
 
 // apiError is an error response of the simulated API.
 type apiError struct {
-	status       int
-	code, msg    string
-	detail       string
-	extraHeaders map[string]string
+	status    int
+	code, msg string
+	detail    string
 }
 
 func authFailure(detail string) *apiError {

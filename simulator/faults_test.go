@@ -228,7 +228,6 @@ func TestFaultLatency(t *testing.T) {
 	if r.status != 429 {
 		t.Errorf("latency does not end a request: the throttle after it should apply, got %d", r.status)
 	}
-	start = time.Now()
 	if r := do(t, sdkRequest(t, base, signed{})); r.status != 200 {
 		t.Errorf("after expiry: %d", r.status)
 	}
