@@ -99,6 +99,48 @@ workspace_desktop_info{availability_zone="cn-north-5a",desktop_id="e7a27bad-323f
 	}
 }
 
+// simYAML is a configuration with one target "sim" at url, signing with
+// credentials (a YAML flow mapping); targetExtra is added to the target,
+// collectorExtra to the desktops collector's settings.
+func simYAML(url, credentials, targetExtra, collectorExtra string) string {
+	return fmt.Sprintf(`targets:
+  - name: sim
+    provider: huaweicloud
+    region: ap-southeast-3
+    project_id: %s
+    endpoint: %s
+    credentials: %s
+    collectors: {desktops: {interval: 1h%s}}
+    %s
+`, benchProject, url, credentials, collectorExtra, targetExtra)
+}
+
+// benchCredentials are the simulator's keys as a credentials mapping.
+var benchCredentials = fmt.Sprintf("{access_key: %s, secret_key: %s}", benchAK, benchSK)
+
+// waitReady waits for the first refresh of every collector.
+func waitReady(t *testing.T, m *Manager) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := m.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// applyYAML applies a configuration and waits for its first refresh.
+func applyYAML(t *testing.T, m *Manager, yaml string) {
+	t.Helper()
+	cfg, err := config.Parse([]byte(yaml), m.ConfigOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Apply(cfg); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, m)
+}
+
 // startSimTarget starts a simulator with n desktops and a Manager with one
 // target "sim" pointing at it (extra is added to the target's YAML), and
 // waits for the first refresh. prepare runs before the first refresh.
@@ -109,26 +151,6 @@ func startSimTarget(t *testing.T, n int, extra string, prepare func(*simulator.S
 		prepare(sim)
 	}
 	m, reg := newTestManager(t, nil)
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`targets:
-  - name: sim
-    provider: huaweicloud
-    region: ap-southeast-3
-    project_id: %s
-    endpoint: %s
-    credentials: {access_key: %s, secret_key: %s}
-    collectors: {desktops: {interval: 1h}}
-    %s
-`, benchProject, url, benchAK, benchSK, extra)), m.ConfigOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Apply(cfg); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := m.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
+	applyYAML(t, m, simYAML(url, benchCredentials, extra, ""))
 	return sim, m, reg
 }

@@ -2,19 +2,16 @@ package collector
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/common/expfmt"
 
-	"github.com/workspace-exporter/workspace_exporter/config"
 	"github.com/workspace-exporter/workspace_exporter/simulator"
 )
 
@@ -53,27 +50,7 @@ func newHostileTarget(t *testing.T, n int, extra string) *hostileTarget {
 	}
 	t.Cleanup(m.Close)
 	h.m = m
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`targets:
-  - name: sim
-    provider: huaweicloud
-    region: ap-southeast-3
-    project_id: %s
-    endpoint: %s
-    credentials: {access_key: %s, secret_key: %s}
-    api: {max_retries: 1, min_backoff: 10ms, max_backoff: 20ms}
-    collectors: {desktops: {interval: 1h %s}}
-`, benchProject, url, benchAK, benchSK, extra)), m.ConfigOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Apply(cfg); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := m.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
+	applyYAML(t, m, simYAML(url, benchCredentials, "api: {max_retries: 1, min_backoff: 10ms, max_backoff: 20ms}", extra))
 	return h
 }
 

@@ -64,24 +64,12 @@ func TestSecretFileRotationKeepsSeries(t *testing.T) {
 		}
 	}
 	writeKeys(ak1, sk1)
-	path := writeConfig(t, dir, fmt.Sprintf(`targets:
-  - name: sim
-    provider: huaweicloud
-    region: ap-southeast-3
-    project_id: %s
-    endpoint: %s
-    credentials: {access_key_file: %s, secret_key_file: %s}
-    collectors: {desktops: {interval: 1h}}
-`, benchProject, srv.URL, akFile, skFile))
+	path := writeConfig(t, dir, simYAML(srv.URL, fmt.Sprintf("{access_key_file: %s, secret_key_file: %s}", akFile, skFile), "", ""))
 	m, _ := newTestManager(t, nil)
 	if err := m.LoadFile(path); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := m.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
+	waitReady(t, m)
 	if lastKey() != ak1 {
 		t.Fatalf("first refresh signed with %q", lastKey())
 	}
@@ -168,35 +156,22 @@ func TestReplacedClientClosesIdleConnections(t *testing.T) {
 		servers[i].Start()
 		defer servers[i].Close()
 	}
-	conf := func(url string) string {
-		return fmt.Sprintf(`targets:
-  - name: sim
-    provider: huaweicloud
-    region: ap-southeast-3
-    project_id: %s
-    endpoint: %s
-    credentials: {access_key: %s, secret_key: %s}
-    collectors: {desktops: {interval: 1h}}
-`, benchProject, url, benchAK, benchSK)
-	}
 	dir := t.TempDir()
-	path := writeConfig(t, dir, conf(servers[0].URL))
+	path := writeConfig(t, dir, simYAML(servers[0].URL, benchCredentials, "", ""))
 	m, _ := newTestManager(t, nil)
+	if err := m.LoadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, m)
+	if open.Load() == 0 {
+		t.Fatal("no connection to the first endpoint")
+	}
+	writeConfig(t, dir, simYAML(servers[1].URL, benchCredentials, "", ""))
 	if err := m.LoadFile(path); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := m.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if open.Load() == 0 {
-		t.Fatal("no connection to the first endpoint")
-	}
-	writeConfig(t, dir, conf(servers[1].URL))
-	if err := m.LoadFile(path); err != nil {
-		t.Fatal(err)
-	}
 	for open.Load() > 0 && ctx.Err() == nil {
 		time.Sleep(10 * time.Millisecond)
 	}
