@@ -10,6 +10,7 @@ import (
 
 	"github.com/alecthomas/kingpin/v2"
 
+	"github.com/workspace-exporter/workspace_exporter/client/huaweicloud"
 	"github.com/workspace-exporter/workspace_exporter/collector"
 	"github.com/workspace-exporter/workspace_exporter/config"
 	"github.com/workspace-exporter/workspace_exporter/simulator"
@@ -66,11 +67,9 @@ func startDemo(ctx context.Context, mgr *collector.Manager, o demoOptions, logge
 
 	enabled := true
 	cfg := &config.Config{Targets: []config.Target{{
-		Name:      "demo",
-		Provider:  config.ProviderHuaweiCloud,
-		Region:    "ap-southeast-3",
-		ProjectID: project,
-		Endpoint:  url,
+		Name:     "demo",
+		Provider: huaweicloud.ProviderName,
+		Options:  &huaweicloud.TargetOptions{Region: "ap-southeast-3", ProjectID: project, Endpoint: url},
 		Credentials: config.Credentials{
 			AccessKey: config.Secret(ak),
 			SecretKey: config.Secret(sk),

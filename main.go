@@ -26,6 +26,9 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
+	// Providers register themselves with the configuration and the
+	// collector framework.
+	_ "github.com/workspace-exporter/workspace_exporter/client/huaweicloud"
 	"github.com/workspace-exporter/workspace_exporter/collector"
 	"github.com/workspace-exporter/workspace_exporter/config"
 )
@@ -222,7 +225,7 @@ func run(args []string) int {
 
 // checkConfig implements --config.check.
 func checkConfig(path string) int {
-	cfg, err := config.LoadFile(path, config.Options{Collectors: collector.Names()})
+	cfg, err := config.LoadFile(path, config.Options{})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: configuration is invalid:\n%v\n", programName, err)
 		return 1

@@ -17,6 +17,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/workspace-exporter/workspace_exporter/model"
 )
 
 // OffsetList describes one offset/limit list operation, e.g. Huawei's
@@ -43,6 +45,23 @@ type OffsetList struct {
 // page.
 type ItemDecoder[T any] func(dec *json.Decoder) (item T, id string, ok bool, err error)
 
+// RawItemDecoder decodes one array element from its bytes, through a
+// JSONScanner set on them: one complete value that the page reader has
+// already checked to be valid JSON, so the scanner walks it without
+// checking it again (and knows where the members of an object element
+// are). s.Bytes() are the element's bytes, no white space around them.
+// The scanner and the bytes are only valid during the call. ok, id and
+// err mean what they mean for an ItemDecoder.
+type RawItemDecoder[T any] func(s *JSONScanner) (item T, id string, ok bool, err error)
+
+// rawItems adapts an ItemDecoder to the page reader: it gets a
+// json.Decoder over the element's bytes.
+func rawItems[T any](decode ItemDecoder[T]) RawItemDecoder[T] {
+	return func(s *JSONScanner) (T, string, bool, error) {
+		return decode(json.NewDecoder(bytes.NewReader(s.Bytes())))
+	}
+}
+
 // DecodeObject returns an ItemDecoder that decodes each element into a
 // fresh R and converts it. An element that is not a JSON object is
 // invalid; a nested field of an unexpected type is dropped (encoding/json
@@ -66,13 +85,7 @@ func DecodeObject[R, T any](convert func(*R) (T, string)) ItemDecoder[T] {
 }
 
 // WalkStats describes one list walk.
-type WalkStats struct {
-	Requests int   // pages fetched, retries not counted
-	PageSize int   // the limit finally used
-	Total    int64 // the total the API announced; -1 when absent or a placeholder
-	Invalid  int   // elements skipped (not objects, or without a valid ID)
-	Walks    int   // 2 when the first walk was inconsistent
-}
+type WalkStats = model.ListStats
 
 // InconsistentError is a walk whose pages do not add up: a short page
 // before the announced total, a total that changed between pages, an item
@@ -113,6 +126,11 @@ type Page[T any] struct {
 // asked for is an error, and is not read past the limit. On an API error
 // that rejects the page size, the limit is halved and the walk restarts.
 func WalkOffset[T any](ctx context.Context, t *Transport, l OffsetList, decode ItemDecoder[T]) ([]T, WalkStats, error) {
+	return WalkOffsetRaw(ctx, t, l, rawItems(decode))
+}
+
+// WalkOffsetRaw is WalkOffset with a decoder of each element's bytes.
+func WalkOffsetRaw[T any](ctx context.Context, t *Transport, l OffsetList, decode RawItemDecoder[T]) ([]T, WalkStats, error) {
 	stats := WalkStats{Total: -1, PageSize: l.Limit}
 	if l.MaxPages <= 0 {
 		l.MaxPages = 10000
@@ -140,7 +158,7 @@ func WalkOffset[T any](ctx context.Context, t *Transport, l OffsetList, decode I
 	}
 }
 
-func walkOnce[T any](ctx context.Context, t *Transport, l *OffsetList, decode ItemDecoder[T], stats *WalkStats) ([]T, error) {
+func walkOnce[T any](ctx context.Context, t *Transport, l *OffsetList, decode RawItemDecoder[T], stats *WalkStats) ([]T, error) {
 	stats.Invalid, stats.Total = 0, -1
 	var first Page[T]
 	for {
@@ -261,7 +279,7 @@ func sameItems[T any](a, b Page[T]) bool {
 	return len(a.IDs) > 0 && slices.Equal(a.IDs, b.IDs)
 }
 
-func fetchPage[T any](ctx context.Context, t *Transport, l *OffsetList, offset int, decode ItemDecoder[T]) (Page[T], error) {
+func fetchPage[T any](ctx context.Context, t *Transport, l *OffsetList, offset int, decode RawItemDecoder[T]) (Page[T], error) {
 	q := url.Values{}
 	for k, v := range l.Query {
 		q[k] = v
@@ -271,7 +289,7 @@ func fetchPage[T any](ctx context.Context, t *Transport, l *OffsetList, offset i
 	var p Page[T]
 	err := t.Do(ctx, l.Op, q, func(body io.Reader) error {
 		var err error
-		p, err = DecodePage(body, l.Op.Name, l.ListKey, l.TotalKey, l.Limit, decode)
+		p, err = DecodePageRaw(body, l.Op.Name, l.ListKey, l.TotalKey, l.Limit, decode)
 		return err
 	})
 	if err != nil {
@@ -283,7 +301,7 @@ func fetchPage[T any](ctx context.Context, t *Transport, l *OffsetList, offset i
 
 // fetchPages fetches the pages [from, to) concurrently and returns them in
 // order. The first failure cancels the rest.
-func fetchPages[T any](ctx context.Context, t *Transport, l *OffsetList, from, to int, decode ItemDecoder[T]) ([]Page[T], error) {
+func fetchPages[T any](ctx context.Context, t *Transport, l *OffsetList, from, to int, decode RawItemDecoder[T]) ([]Page[T], error) {
 	out := make([]Page[T], to-from)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(l.Concurrency)
@@ -316,49 +334,108 @@ func fetchPages[T any](ctx context.Context, t *Transport, l *OffsetList, from, t
 // fails with an *InvalidResponseError when the body is not an object, the
 // list key is missing, null, repeated or not an array, or the array holds
 // more than limit elements (it stops reading there, so memory stays
-// bounded). Broken JSON is a plain error.
+// bounded). Broken JSON is a plain error. Each element is checked to be
+// valid JSON before decode sees it.
 func DecodePage[T any](body io.Reader, op, listKey, totalKey string, limit int, decode ItemDecoder[T]) (Page[T], error) {
+	return DecodePageRaw(body, op, listKey, totalKey, limit, rawItems(decode))
+}
+
+// DecodePageRaw is DecodePage with a decoder of each element's bytes. It
+// reads the body as encoding/json's Decoder.Token and Decode would, and
+// makes the same decisions in the same order (which problem of a body
+// that has several is reported, an invalid response or broken JSON); it
+// is just faster. Only the value being read is held in memory, and
+// nothing is read past the object's closing brace.
+func DecodePageRaw[T any](body io.Reader, op, listKey, totalKey string, limit int, decode RawItemDecoder[T]) (Page[T], error) {
 	var p Page[T]
 	invalid := func(format string, args ...any) error {
 		return &InvalidResponseError{Operation: op, Problem: fmt.Sprintf(format, args...)}
 	}
-	dec := json.NewDecoder(body)
-	tok, err := dec.Token()
+	s := newJSONStream(body)
+	c, err := s.peek()
 	if err != nil {
-		if errors.Is(err, io.EOF) {
+		if err == io.EOF {
 			return p, errors.New("empty body")
 		}
 		return p, jsonError(err)
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return p, invalid("the body is %s, not a JSON object", describeToken(tok))
-	}
-	sawList := false
-	for dec.More() {
-		tok, err := dec.Token()
+	if c != '{' {
+		what, err := describeValue(s, c)
 		if err != nil {
 			return p, jsonError(err)
 		}
-		key, _ := tok.(string)
+		return p, invalid("the body is %s, not a JSON object", what)
+	}
+	s.pos++
+	sawList := false
+	members := 0
+	var scratch []byte
+	sc := new(JSONScanner) // one for the page: decode may keep it from the stack
+	for {
+		c, err := s.peek()
+		if err != nil || c == '}' || c == ']' {
+			break // the closing brace is checked below
+		}
+		if members > 0 {
+			if c != ',' {
+				return p, jsonError(s.syntaxError(c, "after object key:value pair"))
+			}
+			s.pos++
+			if c, err = s.peek(); err != nil {
+				return p, jsonError(err)
+			}
+		}
+		members++
+		if c != '"' {
+			return p, jsonError(s.syntaxError(c, "looking for beginning of object key string"))
+		}
+		raw, err := s.value(nil)
+		if err != nil {
+			return p, jsonError(err)
+		}
+		scratch = AppendJSONString(scratch[:0], raw[1:len(raw)-1])
 		switch {
-		case key == listKey:
+		case string(scratch) == listKey:
 			if sawList {
 				return p, invalid("%q appears twice", listKey)
 			}
 			sawList = true
-			tok, err := dec.Token()
+			if err := colon(s); err != nil {
+				return p, jsonError(err)
+			}
+			c, err := s.peek()
 			if err != nil {
 				return p, jsonError(err)
 			}
-			if d, ok := tok.(json.Delim); !ok || d != '[' {
-				return p, invalid("%q is %s, not a list", listKey, describeToken(tok))
+			if c != '[' {
+				what, err := describeValue(s, c)
+				if err != nil {
+					return p, jsonError(err)
+				}
+				return p, invalid("%q is %s, not a list", listKey, what)
 			}
-			for dec.More() {
+			s.pos++
+			for {
+				c, err := s.peek()
+				if err != nil || c == ']' || c == '}' {
+					break
+				}
 				if p.Elements >= limit {
 					return p, invalid("the page holds more than the %d items asked for", limit)
 				}
+				if p.Elements > 0 {
+					if c != ',' {
+						return p, jsonError(s.syntaxError(c, "expected comma after array element"))
+					}
+					s.pos++
+				}
 				p.Elements++
-				item, id, ok, err := decode(dec)
+				elem, err := s.value(&s.idx)
+				if err != nil {
+					return p, jsonError(err)
+				}
+				sc.reset(elem, s.idx)
+				item, id, ok, err := decode(sc)
 				if err != nil {
 					return p, jsonError(err)
 				}
@@ -366,35 +443,103 @@ func DecodePage[T any](body io.Reader, op, listKey, totalKey string, limit int, 
 					p.Invalid++
 					continue
 				}
+				if p.Items == nil {
+					// A page is usually full: grow once, not ten times.
+					p.Items, p.IDs = make([]T, 0, min(limit, 1000)), make([]string, 0, min(limit, 1000))
+				}
 				p.Items = append(p.Items, item)
 				p.IDs = append(p.IDs, id)
 			}
-			if _, err := dec.Token(); err != nil {
+			if err := closing(s, ']'); err != nil {
 				return p, jsonError(err)
 			}
-		case key == totalKey && totalKey != "":
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
+		case string(scratch) == totalKey && totalKey != "":
+			if err := colon(s); err != nil {
+				return p, jsonError(err)
+			}
+			raw, err := s.value(nil)
+			if err != nil {
 				return p, jsonError(err)
 			}
 			p.Total, p.HasTotal = parseCount(raw)
 		default:
-			var skip struct{}
-			if err := dec.Decode(&skip); err != nil {
-				var te *json.UnmarshalTypeError
-				if !errors.As(err, &te) {
-					return p, jsonError(err)
-				}
+			if err := colon(s); err != nil {
+				return p, jsonError(err)
+			}
+			if _, err := s.value(nil); err != nil {
+				return p, jsonError(err)
 			}
 		}
 	}
-	if _, err := dec.Token(); err != nil {
+	if err := closing(s, '}'); err != nil {
 		return p, jsonError(err)
 	}
 	if !sawList {
 		return p, invalid("the %q list is missing", listKey)
 	}
 	return p, nil
+}
+
+// colon reads the colon after an object key.
+func colon(s *jsonStream) error {
+	c, err := s.peek()
+	if err != nil {
+		return err
+	}
+	if c != ':' {
+		return s.syntaxError(c, "after object key")
+	}
+	s.pos++
+	return nil
+}
+
+// closing reads the closing delimiter of the array or object being read.
+func closing(s *jsonStream, delim byte) error {
+	c, err := s.peek()
+	if err != nil {
+		return err
+	}
+	if c != delim {
+		context := "after object key:value pair"
+		if delim == ']' {
+			context = "after array element"
+		}
+		return s.syntaxError(c, context)
+	}
+	s.pos++
+	return nil
+}
+
+// describeValue names the kind of the value starting with c, where a list
+// or an object was expected, reading it when it is a scalar: as
+// encoding/json's Decoder.Token does, a scalar must be complete and valid,
+// and a number must fit a float64, before the body is called the wrong
+// shape.
+func describeValue(s *jsonStream, c byte) (string, error) {
+	switch c {
+	case '{':
+		return "an object", nil
+	case '[':
+		return "an array", nil
+	case ']', '}', ',', ':':
+		return "", s.syntaxError(c, "looking for beginning of value")
+	}
+	raw, err := s.value(nil)
+	if err != nil {
+		return "", err
+	}
+	switch raw[0] {
+	case '"':
+		return "a string", nil
+	case 'n':
+		return "null", nil
+	case 't', 'f':
+		return "a boolean", nil
+	}
+	if _, err := strconv.ParseFloat(string(raw), 64); err != nil {
+		return "", fmt.Errorf("json: cannot unmarshal number %s into Go value of type float64", raw)
+	}
+	return "a number", nil
 }
 
 // parseCount reads a JSON number or numeric string; null and anything
@@ -410,28 +555,13 @@ func parseCount(raw []byte) (int64, bool) {
 	return 0, false
 }
 
-func describeToken(tok json.Token) string {
-	switch v := tok.(type) {
-	case nil:
-		return "null"
-	case json.Delim:
-		if v == '{' {
-			return "an object"
-		}
-		return "an array"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	default:
-		return "a number"
-	}
-}
-
 // jsonError names where broken JSON broke.
 func jsonError(err error) error {
 	var se *json.SyntaxError
+	var jse *jsonSyntaxError
 	switch {
+	case errors.As(err, &jse):
+		return fmt.Errorf("invalid JSON at byte %d: %v", jse.offset, jse)
 	case errors.As(err, &se):
 		return fmt.Errorf("invalid JSON at byte %d: %v", se.Offset, se)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):

@@ -50,7 +50,10 @@ type Provider interface {
 type TransportConfig struct {
 	// Endpoint is the base URL every request must go to.
 	Endpoint string
-	Timeout  time.Duration // per HTTP attempt, body included; default 30s
+	// Spec is the provider's table of operations: a request whose method
+	// and path match none of its rows is never sent. Required.
+	Spec    *Spec
+	Timeout time.Duration // per HTTP attempt, body included; default 30s
 	// MaxRetries is how often a retryable failure is retried.
 	MaxRetries int
 	MinBackoff time.Duration // default 500ms
@@ -85,6 +88,9 @@ type Transport struct {
 
 // NewTransport checks cfg and returns a Transport for provider.
 func NewTransport(cfg TransportConfig, provider Provider) (*Transport, error) {
+	if cfg.Spec == nil {
+		return nil, errors.New("a spec table (the allow-list of operations) is required")
+	}
 	base, err := url.Parse(strings.TrimRight(cfg.Endpoint, "/"))
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, fmt.Errorf("endpoint %q is not an http(s) URL with a host", cfg.Endpoint)
@@ -274,6 +280,9 @@ func (t *Transport) attempt(ctx context.Context, op Operation, query url.Values,
 	if req.URL.Scheme != t.base.Scheme || req.URL.Host != t.base.Host || req.Method != op.Method {
 		// A provider bug; never send credentials anywhere else.
 		return &attemptError{err: fmt.Errorf("%s: refusing to send %s to %s://%s: not the configured endpoint and method", op.Name, req.Method, req.URL.Scheme, t.red.Message(req.URL.Host))}
+	}
+	if row, ok := t.cfg.Spec.Match(req.Method, strings.TrimPrefix(req.URL.Path, t.base.Path)); !ok || row.Name != op.Name {
+		return &attemptError{err: fmt.Errorf("%s: refusing to send %s %s: not in the %s spec table's allow-list", op.Name, req.Method, t.red.Message(req.URL.Path), t.cfg.Spec.Provider)}
 	}
 	start := time.Now()
 	resp, err := t.http.Do(req)

@@ -70,11 +70,16 @@ func (o *countingObserver) ObserveInvalidItems(_ string, n int) {
 
 var testOp = Operation{Name: "ListThings", Method: http.MethodGet, Path: "/v2/things"}
 
+var testSpec = &Spec{Provider: "test", Operations: []OperationSpec{
+	{Name: "ListThings", Method: http.MethodGet, Path: "/v2/things", Paging: OffsetPaging, ListKey: "things", TotalKey: "total", MinLimit: 1, MaxLimit: 500},
+	{Name: "GetThing", Method: http.MethodGet, Path: "/v2/things/{id}"},
+}}
+
 func newTestTransport(t testing.TB, endpoint string, mod func(*TransportConfig)) (*Transport, *countingObserver) {
 	t.Helper()
 	obs := &countingObserver{}
 	cfg := TransportConfig{
-		Endpoint: endpoint, MaxRetries: 2, Timeout: 5 * time.Second, Observer: obs,
+		Endpoint: endpoint, Spec: testSpec, MaxRetries: 2, Timeout: 5 * time.Second, Observer: obs,
 		Redactor: NewRedactor(secretAK, secretSK),
 		Sleep:    func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
 	}
@@ -228,6 +233,47 @@ func TestRequestsOnlyGoToTheEndpoint(t *testing.T) {
 	err := tr.Do(context.Background(), testOp, nil, discard)
 	if err == nil || !strings.Contains(err.Error(), "not the configured endpoint") || rec.count() != 0 {
 		t.Fatalf("err %v, %d requests reached the other host", err, rec.count())
+	}
+}
+
+// Only the method and path of the spec table's rows are ever sent.
+func TestAllowList(t *testing.T) {
+	var hits atomic.Int32
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		fmt.Fprint(w, `{}`)
+	}))
+	defer api.Close()
+	tr, _ := newTestTransport(t, api.URL, nil)
+	for _, op := range []Operation{
+		{Name: "ListThings", Method: http.MethodPost, Path: "/v2/things"},         // a write method on a read path
+		{Name: "ListThings", Method: http.MethodGet, Path: "/v2/things/x/reset"},  // another path
+		{Name: "GetThing", Method: http.MethodGet, Path: "/v2/things"},            // a row's path under another name
+		{Name: "ResetPassword", Method: http.MethodGet, Path: "/v2/users/random"}, // not in the table at all
+	} {
+		if err := tr.Do(context.Background(), op, nil, discard); err == nil || !strings.Contains(err.Error(), "refusing") {
+			t.Errorf("%s %s %s: %v", op.Name, op.Method, op.Path, err)
+		}
+	}
+	if hits.Load() != 0 {
+		t.Fatalf("%d requests outside the allow-list were sent", hits.Load())
+	}
+	if err := tr.Do(context.Background(), Operation{Name: "GetThing", Method: http.MethodGet, Path: "/v2/things/t1"}, nil, discard); err != nil || hits.Load() != 1 {
+		t.Errorf("an allowed request: %v", err)
+	}
+	if _, err := NewTransport(TransportConfig{Endpoint: api.URL}, testProvider{api.URL}); err == nil {
+		t.Error("a transport without a spec table")
+	}
+}
+
+func TestExpand(t *testing.T) {
+	if p, err := Expand("/v2/{project_id}/desktops/{id}", map[string]string{"project_id": "p1", "id": "d"}); err != nil || p != "/v2/p1/desktops/d" {
+		t.Errorf("%q %v", p, err)
+	}
+	for _, bad := range []string{"", "a/b", "a?b", "%2e"} {
+		if _, err := Expand("/v2/{id}", map[string]string{"id": bad}); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }
 

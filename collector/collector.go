@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/workspace-exporter/workspace_exporter/config"
+	"github.com/workspace-exporter/workspace_exporter/provider"
 )
 
 // Namespace prefixes every metric name.
@@ -34,45 +35,54 @@ const Namespace = "workspace"
 
 // Snapshot is the immutable result of one successful refresh.
 type Snapshot interface {
-	// Collect sends the snapshot's metrics, labelled with the target. It
-	// stops early once ctx ends (the scraper went away).
-	Collect(ctx context.Context, ch chan<- prometheus.Metric, target string)
+	// Render adds the snapshot's series, labelled with the target, to b.
+	// It runs once per refresh; scrapes serve the rendered text.
+	Render(b *Builder, target string)
 }
 
 // RefreshFunc fetches a complete snapshot, or fails without a partial one.
 type RefreshFunc func(ctx context.Context) (Snapshot, error)
 
-// ErrUnsupported is returned by a factory when the collector does not apply
-// to the target's provider.
-var ErrUnsupported = errors.New("collector does not support this provider")
-
 // Factory builds a collector's refresh function for one target. api is the
-// provider client built for the target (see providers.go); a collector
-// type-asserts the interface it needs and returns ErrUnsupported otherwise.
-type Factory func(api any, settings Settings, logger *slog.Logger) (RefreshFunc, error)
+// target's provider client, which implements the model capability the
+// collector requires; opts is the collector's options (what its
+// NewOptions returns, decoded and validated), nil when it has none.
+type Factory func(api provider.Client, opts any, logger *slog.Logger) (RefreshFunc, error)
 
-// Settings are the per-target settings of one collector, defaults applied.
-type Settings struct {
-	Interval         time.Duration
-	PerDesktopSeries bool
+// Collector describes one collector to the framework.
+type Collector struct {
+	Name            string
+	DefaultEnabled  bool
+	DefaultInterval time.Duration
+	// Capability is what the collector needs of a provider
+	// (model.Capability…); targets of providers without it have no such
+	// collector, and enabling it for them is a configuration error.
+	Capability string
+	// NewOptions returns a pointer to the collector's options with their
+	// defaults; nil when it has none. The configuration decodes them
+	// strictly from the collector's block.
+	NewOptions func() any
+	New        Factory
+	// Families are the descriptions of the collector's metrics (for the
+	// METRICS.md test).
+	Families []*FamilyDesc
 }
 
-type registration struct {
-	name            string
-	defaultEnabled  bool
-	defaultInterval time.Duration
-	factory         Factory
-	describe        func(ch chan<- *prometheus.Desc)
-}
+var registry = map[string]Collector{}
 
-var registry = map[string]registration{}
-
-// registerCollector is called from each collector file's init.
-func registerCollector(name string, defaultEnabled bool, defaultInterval time.Duration, f Factory, describe func(ch chan<- *prometheus.Desc)) {
-	if _, dup := registry[name]; dup {
-		panic("collector registered twice: " + name)
+// registerCollector is called from each collector file's init. It also
+// registers the collector's schema with the configuration.
+func registerCollector(c Collector) {
+	if _, dup := registry[c.Name]; dup {
+		panic("collector registered twice: " + c.Name)
 	}
-	registry[name] = registration{name, defaultEnabled, defaultInterval, f, describe}
+	registry[c.Name] = c
+	config.RegisterCollector(c.Name, config.CollectorSchema{
+		DefaultEnabled:  c.DefaultEnabled,
+		DefaultInterval: c.DefaultInterval,
+		Capability:      c.Capability,
+		NewOptions:      c.NewOptions,
+	})
 }
 
 // Names lists the registered collectors, sorted.
@@ -85,12 +95,10 @@ func Names() []string {
 	return out
 }
 
-// DefaultInterval returns a collector's default refresh interval.
-func DefaultInterval(name string) time.Duration { return registry[name].defaultInterval }
-
 // state is what a runner publishes after each refresh attempt.
 type state struct {
 	snap        Snapshot  // last complete snapshot; nil before the first success
+	families    Families  // snap rendered, with the target label
 	success     bool      // the latest attempt succeeded
 	duration    float64   // seconds taken by the latest attempt
 	lastSuccess time.Time // end of the latest successful attempt
@@ -107,6 +115,8 @@ type runner struct {
 	cur      atomic.Pointer[state]
 	// startSpread bounds the random delay before the first refresh.
 	startSpread time.Duration
+	// publish is called after each new state (the Manager re-renders).
+	publish func()
 	// firstDone is closed after the first refresh attempt.
 	firstDone chan struct{}
 	now       func() time.Time
@@ -147,12 +157,12 @@ func (r *runner) refreshOnce(ctx context.Context) {
 	rctx, cancel := context.WithTimeout(ctx, max(r.interval, 30*time.Second))
 	defer cancel()
 	start := r.now()
-	snap, err := r.safeRefresh(rctx)
+	snap, fams, err := r.safeRefresh(rctx)
 	end := r.now()
 	prev := r.cur.Load()
 	next := &state{duration: end.Sub(start).Seconds()}
 	if prev != nil {
-		next.snap, next.lastSuccess, next.attempts = prev.snap, prev.lastSuccess, prev.attempts
+		next.snap, next.families, next.lastSuccess, next.attempts = prev.snap, prev.families, prev.lastSuccess, prev.attempts
 	}
 	next.attempts++
 	if ctx.Err() != nil {
@@ -165,24 +175,36 @@ func (r *runner) refreshOnce(ctx context.Context) {
 	case err != nil:
 		r.logger.Error("refresh failed; no data to serve yet", "err", err, "duration_seconds", next.duration)
 	default:
-		next.snap, next.success, next.lastSuccess = snap, true, end
-		r.logger.Debug("refresh succeeded", "duration_seconds", next.duration)
+		next.snap, next.families, next.success, next.lastSuccess = snap, fams, true, end
+		r.logger.Debug("refresh succeeded", "duration_seconds", next.duration, "series", fams.Series())
+		if fams.Dropped() > 0 {
+			r.logger.Error("the collector rendered duplicate series; they were dropped", "dropped", fams.Dropped())
+		}
 	}
 	r.cur.Store(next)
+	if r.publish != nil {
+		r.publish()
+	}
 }
 
-// safeRefresh turns a panicking collector into an error.
-func (r *runner) safeRefresh(ctx context.Context) (snap Snapshot, err error) {
+// safeRefresh refreshes and renders the snapshot once, turning a
+// panicking collector into an error.
+func (r *runner) safeRefresh(ctx context.Context) (snap Snapshot, fams Families, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			snap, err = nil, fmt.Errorf("collector panicked: %v", p)
+			snap, fams, err = nil, Families{}, fmt.Errorf("collector panicked: %v", p)
 		}
 	}()
 	snap, err = r.refresh(ctx)
 	if err == nil && snap == nil {
 		err = errors.New("collector returned no snapshot")
 	}
-	return snap, err
+	if err != nil {
+		return nil, Families{}, err
+	}
+	b := NewBuilder()
+	snap.Render(b, r.target)
+	return snap, b.Families(), nil
 }
 
 // target is one configured target with its runners.
@@ -192,10 +214,12 @@ type target struct {
 	cfg config.Target
 	// creds are the credentials in use, swapped by a rotation.
 	creds   atomic.Pointer[credState]
-	client  *providerClient
+	client  provider.Client
 	runners []*runner
-	cancel  context.CancelFunc
-	done    sync.WaitGroup
+	// unavailable are the registered collectors its provider cannot serve.
+	unavailable []string
+	cancel      context.CancelFunc
+	done        sync.WaitGroup
 }
 
 // credState identifies the credentials a target signs with: their
@@ -224,20 +248,28 @@ func (t *target) stop() {
 	t.done.Wait()
 }
 
+// The exporter's own per-target and per-collector metrics, rendered at
+// each publish beside the snapshots.
 var (
-	upDesc = prometheus.NewDesc(Namespace+"_up",
+	upDesc = NewFamilyDesc(Namespace+"_up",
 		"1 when the latest refresh of every enabled collector of the target succeeded, 0 otherwise.",
-		[]string{"target"}, nil)
-	targetInfoDesc = prometheus.NewDesc(Namespace+"_target_info",
+		prometheus.GaugeValue, "target")
+	targetInfoDesc = NewFamilyDesc(Namespace+"_target_info",
 		"Configured targets: the cloud provider, region and project of each. Always 1.",
-		[]string{"target", "provider", "region", "project_id"}, nil)
-	collectorSuccessDesc = prometheus.NewDesc(Namespace+"_collector_success",
+		prometheus.GaugeValue, "target", "provider", "region", "project_id")
+	collectorSuccessDesc = NewFamilyDesc(Namespace+"_collector_success",
 		"1 when the latest background refresh of the collector succeeded, 0 when it failed (the last complete data is still served).",
-		[]string{"target", "collector"}, nil)
-	collectorDurationDesc = prometheus.NewDesc(Namespace+"_collector_duration_seconds",
+		prometheus.GaugeValue, "target", "collector")
+	collectorDurationDesc = NewFamilyDesc(Namespace+"_collector_duration_seconds",
 		"Seconds the latest background refresh of the collector took, successful or not.",
-		[]string{"target", "collector"}, nil)
-	collectorLastSuccessDesc = prometheus.NewDesc(Namespace+"_collector_last_success_timestamp_seconds",
+		prometheus.GaugeValue, "target", "collector")
+	collectorIntervalDesc = NewFamilyDesc(Namespace+"_collector_interval_seconds",
+		"Configured refresh interval of the collector, so that staleness alerts can scale with it.",
+		prometheus.GaugeValue, "target", "collector")
+	collectorLastSuccessDesc = NewFamilyDesc(Namespace+"_collector_last_success_timestamp_seconds",
 		"Unix time at which the collector's served data was fetched (end of its latest successful refresh).",
-		[]string{"target", "collector"}, nil)
+		prometheus.GaugeValue, "target", "collector")
 )
+
+// healthFamilies are the descriptions of those metrics.
+var healthFamilies = []*FamilyDesc{upDesc, targetInfoDesc, collectorSuccessDesc, collectorDurationDesc, collectorIntervalDesc, collectorLastSuccessDesc}

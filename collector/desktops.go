@@ -2,75 +2,81 @@ package collector
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/workspace-exporter/workspace_exporter/client"
-	"github.com/workspace-exporter/workspace_exporter/client/huaweicloud"
+	"github.com/workspace-exporter/workspace_exporter/model"
+	"github.com/workspace-exporter/workspace_exporter/provider"
 )
 
-// The desktops collector lists every desktop of a target
-// (Huawei: GET /v2/{project_id}/desktops/detail, API reference §4.3.8).
+// The desktops collector lists every desktop of a target through the
+// provider's model.DesktopLister (Huawei: GET
+// /v2/{project_id}/desktops/detail, API reference §4.3.8). The documented
+// values of its enum labels come from the provider's spec table.
 
 func init() {
-	registerCollector("desktops", true, 2*time.Minute, newDesktopsCollector, describeDesktops)
+	registerCollector(Collector{
+		Name:            "desktops",
+		DefaultEnabled:  true,
+		DefaultInterval: 2 * time.Minute,
+		Capability:      model.CapabilityDesktops,
+		NewOptions:      func() any { return &DesktopsOptions{PerDesktopSeries: true} },
+		New:             newDesktopsCollector,
+		Families: []*FamilyDesc{desktopsDesc, desktopTasksDesc, desktopInfoDesc, desktopStatusDesc,
+			desktopLoginStatusDesc, desktopTaskStatusDesc, labelValuesFoldedDesc},
+	})
 }
 
-// Documented values (§4.3.8). Undocumented values the API returns are
-// exported too, never dropped.
-var (
-	desktopStatuses      = []string{"ACTIVE", "SHUTOFF", "ERROR", "HIBERNATED"}
-	desktopLoginStatuses = []string{"UNREGISTER", "REGISTERED", "CONNECTED", "DISCONNECTED"}
-	desktopTaskStatuses  = []string{
-		"scheduling", "block_device_mapping", "networking", "spawning",
-		"rebooting", "reboot_pending", "reboot_started", "rebooting_hard", "reboot_pending_hard", "reboot_started_hard",
-		"rebuilding", "rebuild_block_device_mapping", "rebuild_spawning",
-		"migrating", "resize_prep", "resize_migrating", "resize_migrated", "resize_finish", "resize_reverting",
-		"powering-off", "powering-on", "deleting", "deleteFailed", "updating", "desktopNetworkChanging",
-	}
-)
+// DesktopsOptions are the desktops collector's own settings.
+type DesktopsOptions struct {
+	// PerDesktopSeries turns the per-desktop series on (the default) or
+	// off; the aggregates stay either way.
+	PerDesktopSeries bool `yaml:"per_desktop_series"`
+}
 
 // unknownValue stands for an empty status in label values.
 const unknownValue = "unknown"
 
 var (
-	desktopsDesc = prometheus.NewDesc(Namespace+"_desktops",
+	desktopsDesc = NewFamilyDesc(Namespace+"_desktops",
 		"Desktops by status and login status. Every documented combination is present (0 when none); undocumented values the API returns are added.",
-		[]string{"target", "status", "login_status"}, nil)
-	desktopTasksDesc = prometheus.NewDesc(Namespace+"_desktop_tasks",
+		prometheus.GaugeValue, "target", "status", "login_status")
+	desktopTasksDesc = NewFamilyDesc(Namespace+"_desktop_tasks",
 		"Desktops with an operation in flight, by task status. Every documented task status is present (0 when none).",
-		[]string{"target", "task_status"}, nil)
-	desktopInfoDesc = prometheus.NewDesc(Namespace+"_desktop_info",
+		prometheus.GaugeValue, "target", "task_status")
+	desktopInfoDesc = NewFamilyDesc(Namespace+"_desktop_info",
 		"Per-desktop attributes for joins on desktop_id. Always 1.",
-		[]string{"target", "desktop_id", "desktop_name", "user_name", "desktop_type", "pool_id", "availability_zone", "product_id", "os_type"}, nil)
-	desktopStatusDesc = prometheus.NewDesc(Namespace+"_desktop_status",
+		prometheus.GaugeValue, "target", "desktop_id", "desktop_name", "user_name", "desktop_type", "pool_id", "availability_zone", "product_id", "os_type")
+	desktopStatusDesc = NewFamilyDesc(Namespace+"_desktop_status",
 		"Current status of each desktop (the status label). Always 1.",
-		[]string{"target", "desktop_id", "status"}, nil)
-	desktopLoginStatusDesc = prometheus.NewDesc(Namespace+"_desktop_login_status",
+		prometheus.GaugeValue, "target", "desktop_id", "status")
+	desktopLoginStatusDesc = NewFamilyDesc(Namespace+"_desktop_login_status",
 		"Current login status of each desktop (the login_status label). Always 1.",
-		[]string{"target", "desktop_id", "login_status"}, nil)
-	desktopTaskStatusDesc = prometheus.NewDesc(Namespace+"_desktop_task_status",
+		prometheus.GaugeValue, "target", "desktop_id", "login_status")
+	desktopTaskStatusDesc = NewFamilyDesc(Namespace+"_desktop_task_status",
 		"Task running on a desktop (the task_status label); present only while a task runs. Always 1.",
-		[]string{"target", "desktop_id", "task_status"}, nil)
+		prometheus.GaugeValue, "target", "desktop_id", "task_status")
 )
 
-func describeDesktops(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{desktopsDesc, desktopTasksDesc, desktopInfoDesc, desktopStatusDesc, desktopLoginStatusDesc, desktopTaskStatusDesc, labelValuesFoldedDesc} {
-		ch <- d
-	}
-}
+// desktopEnums are the provider's documented values of the enum labels.
+type desktopEnums struct{ status, login, task []string }
 
-// desktopLister is what the desktops collector needs of a Huawei client.
-type desktopLister interface {
-	ListDesktops(ctx context.Context) ([]huaweicloud.Desktop, client.WalkStats, error)
-}
-
-func newDesktopsCollector(api any, s Settings, logger *slog.Logger) (RefreshFunc, error) {
-	l, ok := api.(desktopLister)
+func newDesktopsCollector(api provider.Client, opts any, logger *slog.Logger) (RefreshFunc, error) {
+	l, ok := api.(model.DesktopLister)
 	if !ok {
-		return nil, ErrUnsupported
+		return nil, fmt.Errorf("the provider client has no %s capability (model.DesktopLister)", model.CapabilityDesktops)
+	}
+	o, _ := opts.(*DesktopsOptions)
+	if o == nil {
+		o = &DesktopsOptions{PerDesktopSeries: true}
+	}
+	enums := desktopEnums{
+		status: api.Documented(model.FieldDesktopStatus),
+		login:  api.Documented(model.FieldDesktopLoginStatus),
+		task:   api.Documented(model.FieldDesktopTaskStatus),
 	}
 	return func(ctx context.Context) (Snapshot, error) {
 		desktops, stats, err := l.ListDesktops(ctx)
@@ -79,7 +85,7 @@ func newDesktopsCollector(api any, s Settings, logger *slog.Logger) (RefreshFunc
 		}
 		logger.Debug("listed desktops", "desktops", len(desktops), "requests", stats.Requests,
 			"page_size", stats.PageSize, "total", stats.Total, "skipped_items", stats.Invalid, "walks", stats.Walks)
-		snap := newDesktopsSnapshot(desktops, s.PerDesktopSeries)
+		snap := newDesktopsSnapshot(desktops, enums, o.PerDesktopSeries)
 		logFolded(logger, snap.status, snap.login, snap.task)
 		return snap, nil
 	}, nil
@@ -109,7 +115,7 @@ func labelValue(s string) string {
 // newDesktopsSnapshot aggregates the desktops. Undocumented status values
 // beyond MaxUndocumentedValues per label fold into "other", in the
 // aggregates and the per-desktop series alike, so the two always agree.
-func newDesktopsSnapshot(desktops []huaweicloud.Desktop, perDesktop bool) *desktopsSnapshot {
+func newDesktopsSnapshot(desktops []model.Desktop, enums desktopEnums, perDesktop bool) *desktopsSnapshot {
 	rawStatus, rawLogin, rawTask := map[string]int{}, map[string]int{}, map[string]int{}
 	for i := range desktops {
 		d := &desktops[i]
@@ -120,9 +126,9 @@ func newDesktopsSnapshot(desktops []huaweicloud.Desktop, perDesktop bool) *deskt
 		}
 	}
 	s := &desktopsSnapshot{
-		status: newLabelFolder("status", desktopStatuses, rawStatus),
-		login:  newLabelFolder("login_status", desktopLoginStatuses, rawLogin),
-		task:   newLabelFolder("task_status", desktopTaskStatuses, rawTask),
+		status: newLabelFolder("status", enums.status, rawStatus),
+		login:  newLabelFolder("login_status", enums.login, rawLogin),
+		task:   newLabelFolder("task_status", enums.task, rawTask),
 		counts: map[[2]string]int{},
 		tasks:  map[string]int{},
 	}
@@ -150,27 +156,25 @@ func newDesktopsSnapshot(desktops []huaweicloud.Desktop, perDesktop bool) *deskt
 	return s
 }
 
-func (s *desktopsSnapshot) Collect(ctx context.Context, ch chan<- prometheus.Metric, target string) {
+// Render adds the snapshot's series.
+func (s *desktopsSnapshot) Render(b *Builder, target string) {
 	for _, st := range s.status.values {
 		for _, ls := range s.login.values {
-			ch <- prometheus.MustNewConstMetric(desktopsDesc, prometheus.GaugeValue, float64(s.counts[[2]string{st, ls}]), target, st, ls)
+			b.Add(desktopsDesc, float64(s.counts[[2]string{st, ls}]), target, st, ls)
 		}
 	}
 	for _, ts := range s.task.values {
-		ch <- prometheus.MustNewConstMetric(desktopTasksDesc, prometheus.GaugeValue, float64(s.tasks[ts]), target, ts)
+		b.Add(desktopTasksDesc, float64(s.tasks[ts]), target, ts)
 	}
-	collectFolded(ch, target, "desktops", s.status, s.login, s.task)
+	renderFolded(b, target, "desktops", s.status, s.login, s.task)
 	for i := range s.rows {
-		if i%1024 == 0 && ctx.Err() != nil {
-			return
-		}
 		r := &s.rows[i]
 		in := &r.info
-		ch <- prometheus.MustNewConstMetric(desktopInfoDesc, prometheus.GaugeValue, 1, target, in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7])
-		ch <- prometheus.MustNewConstMetric(desktopStatusDesc, prometheus.GaugeValue, 1, target, in[0], r.status)
-		ch <- prometheus.MustNewConstMetric(desktopLoginStatusDesc, prometheus.GaugeValue, 1, target, in[0], r.loginStatus)
+		b.Add(desktopInfoDesc, 1, target, in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7])
+		b.Add(desktopStatusDesc, 1, target, in[0], r.status)
+		b.Add(desktopLoginStatusDesc, 1, target, in[0], r.loginStatus)
 		if r.taskStatus != "" {
-			ch <- prometheus.MustNewConstMetric(desktopTaskStatusDesc, prometheus.GaugeValue, 1, target, in[0], r.taskStatus)
+			b.Add(desktopTaskStatusDesc, 1, target, in[0], r.taskStatus)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/workspace-exporter/workspace_exporter/client/huaweicloud"
+	"github.com/workspace-exporter/workspace_exporter/model"
 )
 
 // snapCollector adapts a Snapshot to prometheus.Collector for testutil.
@@ -18,12 +18,26 @@ type snapCollector struct {
 	target string
 }
 
-func (c snapCollector) Describe(ch chan<- *prometheus.Desc) { describeDesktops(ch) }
+// Describe sends nothing: an unchecked collector, as the Manager.
+func (c snapCollector) Describe(chan<- *prometheus.Desc) {}
+
+// Collect renders the snapshot as a refresh does and sends its metrics.
 func (c snapCollector) Collect(ch chan<- prometheus.Metric) {
-	c.s.Collect(context.Background(), ch, c.target)
+	b := NewBuilder()
+	c.s.Render(b, c.target)
+	collectText(ch, Render(b.Families()).Text())
 }
 
-var testFleet = []huaweicloud.Desktop{
+// The documented values of the desktops' enum labels, from the Huawei spec
+// table the collector gets them from.
+var (
+	desktopStatuses      = huaweicloud.Spec.Enums[model.FieldDesktopStatus]
+	desktopLoginStatuses = huaweicloud.Spec.Enums[model.FieldDesktopLoginStatus]
+	desktopTaskStatuses  = huaweicloud.Spec.Enums[model.FieldDesktopTaskStatus]
+	testEnums            = desktopEnums{desktopStatuses, desktopLoginStatuses, desktopTaskStatuses}
+)
+
+var testFleet = []model.Desktop{
 	{ID: "d1", ComputerName: "FIN-01", UserName: "alice", DesktopType: "DEDICATED", AvailabilityZone: "az-a", ProductID: "p.large", OSType: "Windows", Status: "ACTIVE", LoginStatus: "CONNECTED"},
 	{ID: "d2", ComputerName: "FIN-02", UserName: "bob", DesktopType: "DEDICATED", AvailabilityZone: "az-a", ProductID: "p.large", OSType: "Windows", Status: "ACTIVE", LoginStatus: "CONNECTED", TaskStatus: "rebooting"},
 	{ID: "d3", ComputerName: "POOL-01", DesktopType: "POOLED", PoolID: "pool-1", AvailabilityZone: "az-b", ProductID: "p.small", OSType: "Linux", Status: "ERROR", LoginStatus: "UNREGISTER", TaskStatus: "deleteFailed"},
@@ -58,14 +72,14 @@ func fleetExposition() string {
 func itoa(i int) string { return strconv.Itoa(i) }
 
 func TestDesktopsAggregates(t *testing.T) {
-	c := snapCollector{newDesktopsSnapshot(testFleet, true), "t"}
+	c := snapCollector{newDesktopsSnapshot(testFleet, testEnums, true), "t"}
 	if err := testutil.CollectAndCompare(c, strings.NewReader(fleetExposition()), "workspace_desktops", "workspace_desktop_tasks"); err != nil {
 		t.Error(err)
 	}
 }
 
 func TestDesktopsPerDesktopSeries(t *testing.T) {
-	c := snapCollector{newDesktopsSnapshot(testFleet, true), "t"}
+	c := snapCollector{newDesktopsSnapshot(testFleet, testEnums, true), "t"}
 	want := `
 # HELP workspace_desktop_info Per-desktop attributes for joins on desktop_id. Always 1.
 # TYPE workspace_desktop_info gauge
@@ -95,7 +109,7 @@ workspace_desktop_task_status{desktop_id="d4",target="t",task_status="defrosting
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want), names...); err != nil {
 		t.Error(err)
 	}
-	off := snapCollector{newDesktopsSnapshot(testFleet, false), "t"}
+	off := snapCollector{newDesktopsSnapshot(testFleet, testEnums, false), "t"}
 	if n := testutil.CollectAndCount(off, names...); n != 0 {
 		t.Errorf("per-desktop series off: %d series", n)
 	}
@@ -105,7 +119,7 @@ workspace_desktop_task_status{desktop_id="d4",target="t",task_status="defrosting
 }
 
 func TestDesktopsEmptyFleetHasZeros(t *testing.T) {
-	c := snapCollector{newDesktopsSnapshot(nil, true), "t"}
+	c := snapCollector{newDesktopsSnapshot(nil, testEnums, true), "t"}
 	if n := testutil.CollectAndCount(c, "workspace_desktops"); n != 16 {
 		t.Errorf("empty fleet: %d workspace_desktops series, want 16 (4 statuses × 4 login statuses)", n)
 	}
@@ -115,7 +129,7 @@ func TestDesktopsEmptyFleetHasZeros(t *testing.T) {
 }
 
 func TestDesktopsLint(t *testing.T) {
-	c := snapCollector{newDesktopsSnapshot(testFleet, true), "t"}
+	c := snapCollector{newDesktopsSnapshot(testFleet, testEnums, true), "t"}
 	problems, err := testutil.CollectAndLint(c)
 	if err != nil {
 		t.Fatal(err)

@@ -17,9 +17,9 @@ const MaxUndocumentedValues = 20
 // OtherValue stands for the folded undocumented values.
 const OtherValue = "other"
 
-var labelValuesFoldedDesc = prometheus.NewDesc(Namespace+"_label_values_folded",
+var labelValuesFoldedDesc = NewFamilyDesc(Namespace+"_label_values_folded",
 	"Distinct undocumented values of a label folded into \"other\" in the latest data, because more than 20 undocumented values appeared for that label of the target.",
-	[]string{"target", "collector", "label"}, nil)
+	prometheus.GaugeValue, "target", "collector", "label")
 
 // labelFolder maps one label's raw values to exported ones: documented
 // values and the MaxUndocumentedValues most frequent undocumented ones
@@ -86,9 +86,9 @@ func logFolded(logger *slog.Logger, folders ...*labelFolder) {
 	}
 }
 
-// collectFolded sends workspace_label_values_folded for each folder.
-func collectFolded(ch chan<- prometheus.Metric, target, collector string, folders ...*labelFolder) {
+// renderFolded adds workspace_label_values_folded for each folder.
+func renderFolded(b *Builder, target, collector string, folders ...*labelFolder) {
 	for _, f := range folders {
-		ch <- prometheus.MustNewConstMetric(labelValuesFoldedDesc, prometheus.GaugeValue, float64(f.folded), target, collector, f.label)
+		b.Add(labelValuesFoldedDesc, float64(f.folded), target, collector, f.label)
 	}
 }

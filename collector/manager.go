@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -9,11 +10,17 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
+	"github.com/workspace-exporter/workspace_exporter/client"
 	"github.com/workspace-exporter/workspace_exporter/config"
+	"github.com/workspace-exporter/workspace_exporter/provider"
 )
 
 // Options configure a Manager.
@@ -47,6 +54,10 @@ type Manager struct {
 
 	mu      sync.RWMutex
 	targets []*target
+
+	// renderMu serialises republish; expo is its latest result.
+	renderMu sync.Mutex
+	expo     atomic.Pointer[Exposition]
 
 	reloadMu          sync.Mutex
 	reloadTimeout     time.Duration
@@ -98,13 +109,8 @@ func NewManager(opts Options) (*Manager, error) {
 	return m, nil
 }
 
-// ConfigOptions returns the validation options including the registered
-// collector names.
-func (m *Manager) ConfigOptions() config.Options {
-	o := m.opts.ConfigOptions
-	o.Collectors = Names()
-	return o
-}
+// ConfigOptions returns the validation options.
+func (m *Manager) ConfigOptions() config.Options { return m.opts.ConfigOptions }
 
 // LoadFile reads, validates and applies a configuration file, recording
 // the outcome in the reload metrics. On any error the running
@@ -218,14 +224,14 @@ func (m *Manager) apply(cfg *config.Config) error {
 	// Check every rotation before changing anything.
 	if len(errs) == 0 {
 		for _, r := range rotate {
-			if err := r.t.client.setCredentials(r.cred); err != nil {
+			if err := r.t.client.SetCredentials(providerCredentials(r.cred)); err != nil {
 				errs = append(errs, fmt.Errorf("target %q: new credentials: %w", r.cfg.Name, err))
 			}
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		for _, t := range started {
-			t.client.close()
+			t.client.Close()
 		}
 		return err
 	}
@@ -240,12 +246,13 @@ func (m *Manager) apply(cfg *config.Config) error {
 	for _, t := range prev {
 		if !keep[t] {
 			t.stop()
-			t.client.close()
+			t.client.Close()
 			if _, still := findTarget(next, t.cfg.Name); !still {
 				m.api.forget(t.cfg.Name)
 			}
 		}
 	}
+	m.republish()
 	for _, t := range started {
 		t.start(m.ctx)
 	}
@@ -254,7 +261,8 @@ func (m *Manager) apply(cfg *config.Config) error {
 		for i, r := range t.runners {
 			names[i] = r.name
 		}
-		m.log.Info("target started", "target", t.cfg.Name, "provider", t.cfg.Provider, "collectors", strings.Join(names, ","))
+		m.log.Info("target started", "target", t.cfg.Name, "provider", t.cfg.Provider, "collectors", strings.Join(names, ","),
+			"not_available_for_provider", strings.Join(t.unavailable, ","))
 	}
 	m.log.Info("configuration applied", "targets", len(next), "started", len(started), "unchanged", len(keep)-len(rotate), "credentials_rotated", len(rotate))
 	return nil
@@ -283,47 +291,46 @@ func fingerprint(c config.Resolved) [32]byte {
 }
 
 func (m *Manager) buildTarget(tc config.Target, cred config.Resolved) (*target, error) {
-	pf, ok := providers[tc.Provider]
-	if !ok {
-		return nil, fmt.Errorf("target %q: provider %q is not supported", tc.Name, tc.Provider)
-	}
 	tlog := m.log.With("target", tc.Name)
-	pc, err := pf(tc, cred, m.api.observer(tc.Name), tlog, m.opts.UserAgent)
+	hc, err := client.NewHTTPClient(tc.TLSConfig, tc.ProxyConfig, tc.Name)
 	if err != nil {
+		return nil, fmt.Errorf("target %q: tls_config or proxy: %w", tc.Name, err)
+	}
+	pc, err := provider.New(tc, providerCredentials(cred), provider.Deps{
+		HTTPClient: hc, Observer: m.api.observer(tc.Name), Logger: tlog, UserAgent: m.opts.UserAgent,
+	})
+	if err != nil {
+		hc.CloseIdleConnections()
 		return nil, err
 	}
-	m.api.initTarget(tc.Name, pc.operations)
+	m.api.initTarget(tc.Name, pc.Operations())
 	t := &target{cfg: tc, client: pc}
 	t.creds.Store(&credState{cfg: tc.Credentials, fp: fingerprint(cred)})
 	for _, name := range Names() {
-		reg := registry[name]
-		cc := tc.Collectors[name]
-		if !cc.IsEnabled(reg.defaultEnabled) {
+		cc, available := tc.Collectors[name]
+		if !available {
+			t.unavailable = append(t.unavailable, name)
 			continue
 		}
-		s := Settings{Interval: reg.defaultInterval, PerDesktopSeries: cc.WantsPerDesktopSeries()}
-		if cc.Interval != 0 {
-			s.Interval = time.Duration(cc.Interval)
+		if !cc.IsEnabled() {
+			continue
 		}
 		clog := tlog.With("collector", name)
-		refresh, err := reg.factory(pc.api, s, clog)
-		if errors.Is(err, ErrUnsupported) {
-			if cc.Enabled != nil {
-				pc.close()
-				return nil, fmt.Errorf("target %q: collector %q does not support provider %q", tc.Name, name, tc.Provider)
-			}
-			continue
-		}
+		refresh, err := registry[name].New(pc, cc.Options, clog)
 		if err != nil {
-			pc.close()
+			pc.Close()
 			return nil, fmt.Errorf("target %q: collector %q: %w", tc.Name, name, err)
 		}
 		t.runners = append(t.runners, &runner{
-			target: tc.Name, name: name, interval: s.Interval, refresh: refresh, startSpread: m.opts.StartSpread,
+			target: tc.Name, name: name, interval: time.Duration(cc.Interval), refresh: refresh, startSpread: m.opts.StartSpread, publish: m.republish,
 			logger: clog, firstDone: make(chan struct{}), now: m.opts.Now,
 		})
 	}
 	return t, nil
+}
+
+func providerCredentials(c config.Resolved) provider.Credentials {
+	return provider.Credentials{AccessKey: c.AccessKey.Reveal(), SecretKey: c.SecretKey.Reveal(), SecurityToken: c.SecurityToken.Reveal()}
 }
 
 // Ready reports whether every collector of every target has finished its
@@ -391,34 +398,39 @@ func (m *Manager) Close() {
 	m.mu.Unlock()
 	for _, t := range ts {
 		t.stop()
-		t.client.close()
+		t.client.Close()
 	}
 }
 
-// Describe implements prometheus.Collector. The Manager is an unchecked
-// collector: its label values (new enum values) are not known in advance.
-func (m *Manager) Describe(chan<- *prometheus.Desc) {}
-
-// Collect implements prometheus.Collector. It reads the latest snapshots
-// only; it never calls a cloud API.
-func (m *Manager) Collect(ch chan<- prometheus.Metric) {
-	m.CollectContext(context.Background(), ch)
+// Exposition returns the latest rendered exposition of every target's
+// snapshots and health metrics: what /metrics serves, shared by every
+// scrape. It is never nil.
+func (m *Manager) Exposition() *Exposition {
+	if e := m.expo.Load(); e != nil {
+		return e
+	}
+	return emptyExposition
 }
 
-// CollectContext is Collect for one scrape: it stops early, sending
-// nothing more, once ctx ends (the scraper went away).
-func (m *Manager) CollectContext(ctx context.Context, ch chan<- prometheus.Metric) {
+// republish renders every target's health metrics beside the latest
+// rendered snapshots of its collectors into one Exposition and publishes
+// it. It runs after each refresh and each configuration change; a scrape
+// never renders.
+func (m *Manager) republish() {
+	m.renderMu.Lock()
+	defer m.renderMu.Unlock()
 	m.mu.RLock()
 	ts := m.targets
 	m.mu.RUnlock()
+	b := NewBuilder()
+	parts := make([]Families, 0, 1+len(ts))
 	for _, t := range ts {
-		if ctx.Err() != nil {
-			return
-		}
 		name := t.cfg.Name
-		ch <- prometheus.MustNewConstMetric(targetInfoDesc, prometheus.GaugeValue, 1, name, t.cfg.Provider, t.cfg.Region, t.cfg.ProjectID)
+		region, project := t.cfg.InfoLabels()
+		b.Add(targetInfoDesc, 1, name, t.cfg.Provider, region, project)
 		up := 1.0
 		for _, r := range t.runners {
+			b.Add(collectorIntervalDesc, r.interval.Seconds(), name, r.name)
 			st := r.cur.Load()
 			if st == nil {
 				up = 0
@@ -427,16 +439,59 @@ func (m *Manager) CollectContext(ctx context.Context, ch chan<- prometheus.Metri
 			if !st.success {
 				up = 0
 			}
-			ch <- prometheus.MustNewConstMetric(collectorSuccessDesc, prometheus.GaugeValue, b2f(st.success), name, r.name)
-			ch <- prometheus.MustNewConstMetric(collectorDurationDesc, prometheus.GaugeValue, st.duration, name, r.name)
+			b.Add(collectorSuccessDesc, b2f(st.success), name, r.name)
+			b.Add(collectorDurationDesc, st.duration, name, r.name)
 			if !st.lastSuccess.IsZero() {
-				ch <- prometheus.MustNewConstMetric(collectorLastSuccessDesc, prometheus.GaugeValue, float64(st.lastSuccess.UnixNano())/1e9, name, r.name)
+				b.Add(collectorLastSuccessDesc, float64(st.lastSuccess.UnixNano())/1e9, name, r.name)
 			}
-			if st.snap != nil {
-				st.snap.Collect(ctx, ch, name)
-			}
+			parts = append(parts, st.families)
 		}
-		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, up, name)
+		b.Add(upDesc, up, name)
+	}
+	parts = append(parts, b.Families())
+	e := Render(parts...)
+	if e.Dropped() > 0 {
+		m.log.Error("series rendered twice were dropped from the exposition", "dropped", e.Dropped(), "problems", strings.Join(e.Problems(), "; "))
+	}
+	m.expo.Store(e)
+}
+
+// Describe implements prometheus.Collector. The Manager is an unchecked
+// collector: its label values (new enum values) are not known in advance.
+func (m *Manager) Describe(chan<- *prometheus.Desc) {}
+
+// Collect implements prometheus.Collector by parsing the latest
+// exposition back into metrics, for embedding the Manager in a
+// prometheus.Registry and for tests (testutil). /metrics does not use it:
+// it writes the exposition's bytes.
+func (m *Manager) Collect(ch chan<- prometheus.Metric) { collectText(ch, m.Exposition().Text()) }
+
+// collectText sends the metrics of a text exposition as const metrics.
+func collectText(ch chan<- prometheus.Metric, text []byte) {
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := p.TextToMetricFamilies(bytes.NewReader(text))
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(prometheus.NewInvalidDesc(err), err)
+		return
+	}
+	for _, mf := range mfs {
+		typ := prometheus.UntypedValue
+		switch mf.GetType() {
+		case dto.MetricType_GAUGE:
+			typ = prometheus.GaugeValue
+		case dto.MetricType_COUNTER:
+			typ = prometheus.CounterValue
+		}
+		for _, mt := range mf.GetMetric() {
+			names := make([]string, len(mt.GetLabel()))
+			values := make([]string, len(mt.GetLabel()))
+			for i, l := range mt.GetLabel() {
+				names[i], values[i] = l.GetName(), l.GetValue()
+			}
+			v := mt.GetGauge().GetValue() + mt.GetCounter().GetValue() + mt.GetUntyped().GetValue()
+			desc := prometheus.NewDesc(mf.GetName(), mf.GetHelp(), names, nil)
+			ch <- prometheus.MustNewConstMetric(desc, typ, v, values...)
+		}
 	}
 }
 

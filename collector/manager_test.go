@@ -17,51 +17,58 @@ import (
 	"github.com/workspace-exporter/workspace_exporter/client"
 	"github.com/workspace-exporter/workspace_exporter/client/huaweicloud"
 	"github.com/workspace-exporter/workspace_exporter/config"
+	"github.com/workspace-exporter/workspace_exporter/model"
+	"github.com/workspace-exporter/workspace_exporter/provider"
 )
 
 // fakeAPI is a desktopLister whose answers the test scripts.
 type fakeAPI struct {
 	mu       sync.Mutex
-	desktops []huaweicloud.Desktop
+	desktops []model.Desktop
 	err      error
 	calls    int
 }
 
-func (f *fakeAPI) ListDesktops(context.Context) ([]huaweicloud.Desktop, client.WalkStats, error) {
+func (f *fakeAPI) ListDesktops(context.Context) ([]model.Desktop, client.WalkStats, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
 	if f.err != nil {
 		return nil, client.WalkStats{}, f.err
 	}
-	return append([]huaweicloud.Desktop(nil), f.desktops...), client.WalkStats{}, nil
+	return append([]model.Desktop(nil), f.desktops...), client.WalkStats{}, nil
 }
 
-func (f *fakeAPI) set(ds []huaweicloud.Desktop, err error) {
+func (f *fakeAPI) set(ds []model.Desktop, err error) {
 	f.mu.Lock()
 	f.desktops, f.err = ds, err
 	f.mu.Unlock()
 }
 
+// fakeAPI is a provider.Client too.
+func (f *fakeAPI) Operations() []string                      { return []string{huaweicloud.OpListDesktopsDetail} }
+func (f *fakeAPI) Documented(field string) []string          { return huaweicloud.Spec.Enums[field] }
+func (f *fakeAPI) SetCredentials(provider.Credentials) error { return nil }
+func (f *fakeAPI) Close()                                    {}
+
 // withFakeProvider makes the huaweicloud provider return the fake for every
 // target, recording which targets were built.
 func withFakeProvider(t *testing.T, api *fakeAPI) *[]string {
 	t.Helper()
-	orig := providers[config.ProviderHuaweiCloud]
+	orig, _ := provider.Lookup(huaweicloud.ProviderName)
 	var built []string
 	var mu sync.Mutex
-	providers[config.ProviderHuaweiCloud] = func(tc config.Target, _ config.Resolved, _ client.Observer, _ *slog.Logger, _ string) (*providerClient, error) {
+	provider.Unregister(huaweicloud.ProviderName)
+	provider.Register(huaweicloud.ProviderName, func(tc config.Target, _ provider.Credentials, _ provider.Deps) (provider.Client, error) {
 		mu.Lock()
 		built = append(built, tc.Name)
 		mu.Unlock()
-		return &providerClient{
-			api:            api,
-			operations:     []string{"ListDesktopsDetail"},
-			setCredentials: func(config.Resolved) error { return nil },
-			close:          func() {},
-		}, nil
-	}
-	t.Cleanup(func() { providers[config.ProviderHuaweiCloud] = orig })
+		return api, nil
+	})
+	t.Cleanup(func() {
+		provider.Unregister(huaweicloud.ProviderName)
+		provider.Register(huaweicloud.ProviderName, orig)
+	})
 	return &built
 }
 
@@ -254,20 +261,16 @@ func TestCollectorRegistryIsDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatalf("METRICS.md: %v", err)
 	}
-	descs := make(chan *prometheus.Desc, 100)
+	var names []string
 	for _, r := range registry {
-		if r.describe != nil {
-			r.describe(descs)
+		for _, d := range r.Families {
+			names = append(names, d.Name())
 		}
 	}
-	for _, d := range []*prometheus.Desc{upDesc, targetInfoDesc, collectorSuccessDesc, collectorDurationDesc, collectorLastSuccessDesc} {
-		descs <- d
+	for _, d := range healthFamilies {
+		names = append(names, d.Name())
 	}
-	close(descs)
-	for d := range descs {
-		s := d.String()
-		name := s[strings.Index(s, `fqName: "`)+9:]
-		name = name[:strings.Index(name, `"`)]
+	for _, name := range names {
 		if !strings.Contains(string(doc), "### `"+name+"`") {
 			t.Errorf("metric %s is not documented in METRICS.md", name)
 		}

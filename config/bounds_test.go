@@ -44,9 +44,10 @@ func TestBounds(t *testing.T) {
 		{"api: {concurrency: 65}", "api.concurrency: 65 is outside 1..64"},
 
 		{"api: {page_size: 1}", ""},
-		{"api: {page_size: 500}", ""},
-		{"api: {page_size: 0}", "api.page_size: 0 is outside 1..500 (the API's documented limit range)"},
-		{"api: {page_size: 501}", "api.page_size: 501 is outside 1..500 (the API's documented limit range)"},
+		{"api: {page_size: 2000}", ""},
+		{"api: {page_size: ~}", ""}, // null is absent: each operation's maximum
+		{"api: {page_size: 0}", "api.page_size: 0 is outside 1..2000"},
+		{"api: {page_size: 2001}", "api.page_size: 2001 is outside 1..2000"},
 
 		{"api: {max_pages: 1}", ""},
 		{"api: {max_pages: 100000}", ""},
@@ -97,7 +98,7 @@ func TestBoundConstants(t *testing.T) {
 	}{
 		{"max_retries", [2]int{MinMaxRetries, MaxMaxRetries}, [2]int{0, 20}},
 		{"concurrency", [2]int{MinConcurrency, MaxConcurrency}, [2]int{1, 64}},
-		{"page_size", [2]int{MinPageSize, MaxPageSize}, [2]int{1, 500}},
+		{"page_size", [2]int{MinPageSize, MaxPageSize}, [2]int{1, 2000}},
 		{"max_pages", [2]int{MinMaxPages, MaxMaxPages}, [2]int{1, 100000}},
 	}
 	for _, c := range ints {

@@ -1,6 +1,9 @@
 // Package config defines the exporter's configuration file: pure values,
-// strict decoding and validation. It knows nothing of the cloud clients;
-// the collector package turns a validated Config into running targets.
+// strict decoding and validation. It imports no provider and no
+// collector: they register their own settings (RegisterProvider,
+// RegisterCollector) and the file is decoded strictly against what is
+// registered. The collector package turns a validated Config into running
+// targets.
 //
 // Every problem of a file is reported at once, each with its line: YAML
 // syntax, unknown and duplicate keys, values of the wrong type, values out
@@ -11,25 +14,23 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"reflect"
+	"slices"
 	"time"
 
 	promconfig "github.com/prometheus/common/config"
-)
-
-// Providers supported by this version.
-const (
-	ProviderHuaweiCloud = "huaweicloud"
+	"go.yaml.in/yaml/v3"
 )
 
 // Defaults applied where the file is silent. A collector's default
-// interval is the collector's own (collectors.*.interval stays 0).
+// interval is the collector's own (CollectorSchema.DefaultInterval); an
+// absent api.page_size stays 0: each list operation's own maximum.
 const (
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultMaxRetries     = 4
 	DefaultMinBackoff     = 500 * time.Millisecond
 	DefaultMaxBackoff     = 30 * time.Second
 	DefaultConcurrency    = 4
-	DefaultPageSize       = 500
 	DefaultMaxPages       = 10000
 )
 
@@ -52,8 +53,8 @@ const (
 	MinConcurrency = 1 // api.concurrency
 	MaxConcurrency = 64
 
-	MinPageSize = 1 // api.page_size: the API's documented range of `limit`
-	MaxPageSize = 500
+	MinPageSize = 1 // api.page_size; an operation never asks for more than its own maximum
+	MaxPageSize = 2000
 
 	MinMaxPages = 1 // api.max_pages
 	MaxMaxPages = 100000
@@ -70,12 +71,16 @@ type Config struct {
 
 // Target is one cloud account, region and project to monitor.
 type Target struct {
-	Name        string      `yaml:"name"`
-	Provider    string      `yaml:"provider"`
-	Region      string      `yaml:"region"`
-	ProjectID   string      `yaml:"project_id"`
-	Endpoint    string      `yaml:"endpoint,omitempty"`
-	Credentials Credentials `yaml:"credentials,omitempty"`
+	Name     string `yaml:"name"`
+	Provider string `yaml:"provider"`
+	// Options are the provider's own settings (Huawei: region, project_id,
+	// endpoint), written in the target itself beside the common keys: a
+	// pointer to the struct the provider registered (ProviderSchema).
+	// After validation it is set, defaults applied, whenever Provider is
+	// a registered provider. In code, nil stands for the provider's
+	// options with nothing set.
+	Options     ProviderOptions `yaml:"-" config:"inline"`
+	Credentials Credentials     `yaml:"credentials,omitempty"`
 	// TLSConfig configures the HTTPS connections to the endpoint, as the
 	// tls_config of any Prometheus component does.
 	TLSConfig promconfig.TLSConfig `yaml:"tls_config,omitempty"`
@@ -84,8 +89,39 @@ type Target struct {
 	// proxy_connect_header.
 	ProxyConfig promconfig.ProxyConfig `yaml:",inline"`
 	API         API                    `yaml:"api,omitempty"`
-	// Collectors hold per-collector settings by collector name.
+	// Collectors hold per-collector settings by collector name. After
+	// validation it has an entry for every registered collector whose
+	// capability the target's provider has, defaults applied, and no
+	// other.
 	Collectors map[string]CollectorConfig `yaml:"collectors,omitempty"`
+}
+
+// InfoLabels are the region and project_id labels of the target's
+// workspace_target_info series ("" where the provider has none).
+func (t Target) InfoLabels() (region, projectID string) {
+	if t.Options == nil {
+		return "", ""
+	}
+	return t.Options.InfoLabels()
+}
+
+// EnabledCollectors lists the names of the collectors that run for the
+// target, sorted.
+func (t Target) EnabledCollectors() []string {
+	var out []string
+	for _, name := range sortedKeys(t.Collectors) {
+		if t.Collectors[name].IsEnabled() {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// MarshalYAML writes the provider's options in the target itself, after
+// provider, as the file has them.
+func (t Target) MarshalYAML() (any, error) {
+	type plain Target
+	return marshalInline(plain(t), t.Options, "provider")
 }
 
 // Credentials are the access key pair of a target. Each value comes from
@@ -118,34 +154,69 @@ type API struct {
 	MaxBackoff Duration `yaml:"max_backoff,omitempty"`
 	// Concurrency bounds the pages fetched at the same time.
 	Concurrency int `yaml:"concurrency,omitempty"`
-	// PageSize is the `limit` sent to list APIs.
+	// PageSize bounds the page size (`limit`, `PageSize`, …) of list
+	// calls: each operation asks for min(PageSize, its documented
+	// maximum). 0 (absent) asks for each operation's maximum.
 	PageSize int `yaml:"page_size,omitempty"`
 	// MaxPages stops a runaway list walk.
 	MaxPages int `yaml:"max_pages,omitempty"`
 }
 
-// CollectorConfig holds the settings every collector understands.
+// CollectorConfig holds the settings of one collector for one target.
 type CollectorConfig struct {
+	// Enabled is nil when neither the file nor the code says; after
+	// validation it is never nil (the collector's default applied): read
+	// it with IsEnabled.
 	Enabled *bool `yaml:"enabled,omitempty"`
 	// Interval is the refresh interval, within MinInterval..MaxInterval;
-	// 0 only when the file does not give one: the collector's default.
+	// after validation the collector's default when none was given.
 	Interval Duration `yaml:"interval,omitempty"`
-	// PerDesktopSeries turns the per-desktop series on or off.
-	PerDesktopSeries *bool `yaml:"per_desktop_series,omitempty"`
+	// Options are the collector's own settings, written beside enabled
+	// and interval: a pointer to the struct its CollectorSchema.NewOptions
+	// returns, defaults set; nil for a collector without options. After
+	// validation it is set for every collector that has options. In code,
+	// nil stands for the defaults.
+	Options any `yaml:"-" config:"inline"`
 }
 
-// IsEnabled reports whether the collector runs, given its default.
-func (c CollectorConfig) IsEnabled(def bool) bool {
-	if c.Enabled == nil {
-		return def
+// IsEnabled reports whether the collector runs: the value of Enabled,
+// false when it is nil (which validation never leaves).
+func (c CollectorConfig) IsEnabled() bool {
+	return c.Enabled != nil && *c.Enabled
+}
+
+// MarshalYAML writes the collector's options beside enabled and interval.
+func (c CollectorConfig) MarshalYAML() (any, error) {
+	type plain CollectorConfig
+	return marshalInline(plain(c), c.Options, "")
+}
+
+// marshalInline encodes base, a struct, and adds the keys of extra (a
+// pointer to a struct, or nil) after the key named after, or at the end.
+func marshalInline(base, extra any, after string) (*yaml.Node, error) {
+	var n yaml.Node
+	if err := n.Encode(base); err != nil {
+		return nil, err
 	}
-	return *c.Enabled
-}
-
-// WantsPerDesktopSeries reports whether per-desktop series are exported
-// (on unless switched off).
-func (c CollectorConfig) WantsPerDesktopSeries() bool {
-	return c.PerDesktopSeries == nil || *c.PerDesktopSeries
+	if v := reflect.ValueOf(extra); !v.IsValid() || v.Kind() == reflect.Pointer && v.IsNil() {
+		return &n, nil
+	}
+	var e yaml.Node
+	if err := e.Encode(extra); err != nil {
+		return nil, err
+	}
+	if n.Kind != yaml.MappingNode || e.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("cannot write %T inline", extra)
+	}
+	at := len(n.Content)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == after {
+			at = i + 2
+			break
+		}
+	}
+	n.Content = slices.Insert(n.Content, at, e.Content...)
+	return &n, nil
 }
 
 // Secret is a string that never shows its value when printed, logged or
@@ -185,10 +256,10 @@ type Resolved struct {
 	FromChain bool
 }
 
-// Options tell validation what the rest of the program supports.
+// Options tell validation how to read the environment and files. The
+// providers and collectors it knows are the registered ones
+// (RegisterProvider, RegisterCollector).
 type Options struct {
-	// Collectors are the names of the registered collectors.
-	Collectors []string
 	// Getenv reads environment variables; os.Getenv when nil.
 	Getenv func(string) string
 	// ReadFile reads the credential and TLS files the configuration names;
@@ -247,14 +318,50 @@ func Parse(data []byte, opts Options) (*Config, error) {
 
 // Validate applies defaults to and validates a configuration built in
 // code (the demo), as Parse does for a file. Without a file, a zero value
-// counts as absent and gets the default.
+// counts as absent and gets the default; nil provider or collector options
+// stand for options with nothing set, respectively the collector's
+// defaults. cfg is not changed: the result has its own copies of the
+// targets, collector maps and options (the options structs are copied
+// shallowly).
 func Validate(cfg *Config, opts Options) (*Config, error) {
 	c := *cfg
 	c.Targets = append([]Target(nil), cfg.Targets...)
+	for i := range c.Targets {
+		t := &c.Targets[i]
+		if t.Options != nil {
+			if o, ok := copyOptions(t.Options).(ProviderOptions); ok {
+				t.Options = o
+			}
+		}
+		if t.Collectors != nil {
+			ccs := make(map[string]CollectorConfig, len(t.Collectors))
+			for name, cc := range t.Collectors {
+				if cc.Enabled != nil {
+					on := *cc.Enabled
+					cc.Enabled = &on
+				}
+				cc.Options = copyOptions(cc.Options)
+				ccs[name] = cc
+			}
+			t.Collectors = ccs
+		}
+	}
 	if err := c.finish(opts, nil, nil); err != nil {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// copyOptions returns a shallow copy of the struct o points to; o itself
+// when it is not a non-nil pointer to a struct.
+func copyOptions(o any) any {
+	v := reflect.ValueOf(o)
+	if !v.IsValid() || v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return o
+	}
+	c := reflect.New(v.Elem().Type())
+	c.Elem().Set(v.Elem())
+	return c.Interface()
 }
 
 // finish validates cfg and applies its defaults; probs are the problems

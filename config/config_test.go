@@ -1,12 +1,13 @@
 package config
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"regexp"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,6 @@ import (
 )
 
 var testOpts = Options{
-	Collectors: []string{"desktops"},
 	Getenv: func(k string) string {
 		if k == "TEST_HW_AK" {
 			return "ak-from-env"
@@ -27,7 +27,7 @@ var testOpts = Options{
 // doc returns a file with one valid target "a"; extra is added to the
 // target, indented as its keys. The first line of extra is line 6.
 func doc(extra string) string {
-	s := "targets:\n  - name: a\n    provider: huaweicloud\n    region: ap-southeast-3\n    project_id: p\n"
+	s := "targets:\n  - name: a\n    provider: testcloud\n    region: ap-southeast-3\n    project_id: p\n"
 	for _, l := range strings.SplitAfter(extra, "\n") {
 		if l != "" {
 			s += "    " + l
@@ -53,8 +53,19 @@ func checkProblems(t *testing.T, err error, want ...string) {
 	}
 }
 
+// testcloudFile returns a file of testdata with its huaweicloud targets
+// turned into testcloud targets, which have the same keys.
+func testcloudFile(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.ReplaceAll(data, []byte("provider: huaweicloud"), []byte("provider: testcloud"))
+}
+
 func TestParseGood(t *testing.T) {
-	cfg, err := LoadFile("testdata/good.yml", testOpts)
+	cfg, err := Parse(testcloudFile(t, "testdata/good.yml"), testOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,23 +73,26 @@ func TestParseGood(t *testing.T) {
 		t.Fatalf("targets = %d", len(cfg.Targets))
 	}
 	a, b := cfg.Targets[0], cfg.Targets[1]
-	if a.Endpoint != "https://workspace.ap-southeast-3.myhuaweicloud.com" {
-		t.Errorf("default endpoint = %q", a.Endpoint)
+	if e := a.Options.(*testOptions).Endpoint; e != "https://workspace.ap-southeast-3.test.example" {
+		t.Errorf("default endpoint = %q", e)
 	}
-	if b.Endpoint != "http://127.0.0.1:8080" {
-		t.Errorf("endpoint not trimmed: %q", b.Endpoint)
+	if e := b.Options.(*testOptions).Endpoint; e != "http://127.0.0.1:8080" {
+		t.Errorf("endpoint not trimmed: %q", e)
 	}
-	if time.Duration(a.API.Timeout) != 10*time.Second || a.API.Concurrency != 2 || a.API.PageSize != 500 || *a.API.MaxRetries != DefaultMaxRetries {
+	if time.Duration(a.API.Timeout) != 10*time.Second || a.API.Concurrency != 2 || a.API.PageSize != 0 || *a.API.MaxRetries != DefaultMaxRetries {
 		t.Errorf("api defaults wrong: %+v", a.API)
 	}
 	want := API{Timeout: Duration(DefaultRequestTimeout), MaxRetries: b.API.MaxRetries, MinBackoff: Duration(DefaultMinBackoff),
-		MaxBackoff: Duration(DefaultMaxBackoff), Concurrency: DefaultConcurrency, PageSize: DefaultPageSize, MaxPages: DefaultMaxPages}
+		MaxBackoff: Duration(DefaultMaxBackoff), Concurrency: DefaultConcurrency, MaxPages: DefaultMaxPages}
 	if b.API != want || *b.API.MaxRetries != DefaultMaxRetries {
 		t.Errorf("defaults = %+v, want %+v", b.API, want)
 	}
 	dc := a.Collectors["desktops"]
-	if time.Duration(dc.Interval) != 5*time.Minute || dc.WantsPerDesktopSeries() || !dc.IsEnabled(true) {
+	if time.Duration(dc.Interval) != 5*time.Minute || dc.Options.(*desktopsOptions).PerDesktopSeries || !dc.IsEnabled() {
 		t.Errorf("collector settings wrong: %+v", dc)
+	}
+	if dc := b.Collectors["desktops"]; time.Duration(dc.Interval) != 2*time.Minute || !dc.Options.(*desktopsOptions).PerDesktopSeries || !dc.IsEnabled() {
+		t.Errorf("collector defaults wrong: %+v", dc)
 	}
 	if cfg.Warnings != nil {
 		t.Errorf("warnings: %q", cfg.Warnings)
@@ -93,79 +107,6 @@ func TestParseGood(t *testing.T) {
 	r, err = b.Credentials.Resolve(testOpts)
 	if err != nil || !r.FromChain {
 		t.Errorf("target without keys should use the SDK chain: %+v %v", r, err)
-	}
-}
-
-// A 0.1.0 configuration loads unchanged: testdata/good.yml above, and the
-// example file of 0.1.0.
-func TestVersion010ExampleLoads(t *testing.T) {
-	opts := testOpts
-	opts.Getenv = func(string) string { return "from-env" }
-	opts.ReadFile = func(string) ([]byte, error) { return []byte("from-file"), nil }
-	cfg, err := LoadFile("testdata/example-0.1.0.yml", opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := time.Duration(cfg.Targets[0].Collectors["desktops"].Interval); got != 2*time.Minute {
-		t.Errorf("interval = %v", got)
-	}
-}
-
-const exampleFile = "../config.example.yml"
-
-var exampleEnv = map[string]string{"HW_ACCESS_KEY": "dummy", "HW_SECRET_KEY": "dummy", "HW_SECURITY_TOKEN": "dummy"}
-
-// The example loads as documented: HW_ACCESS_KEY=dummy HW_SECRET_KEY=dummy
-// workspace_exporter --config.check --config.file=config.example.yml
-func TestExampleConfigIsValid(t *testing.T) {
-	opts := Options{Collectors: []string{"desktops"}, Getenv: func(k string) string { return exampleEnv[k] }}
-	cfg, err := LoadFile(exampleFile, opts)
-	if err != nil {
-		t.Fatalf("config.example.yml: %v", err)
-	}
-	got := cfg.Targets[0].API
-	want := API{Timeout: Duration(DefaultRequestTimeout), MaxRetries: got.MaxRetries, MinBackoff: Duration(DefaultMinBackoff),
-		MaxBackoff: Duration(DefaultMaxBackoff), Concurrency: DefaultConcurrency, PageSize: DefaultPageSize, MaxPages: DefaultMaxPages}
-	if got != want || *got.MaxRetries != DefaultMaxRetries {
-		t.Errorf("the example's api section is not the defaults: %+v", got)
-	}
-}
-
-// Every commented-out setting of the example is a real key with a valid
-// example value: uncommented, the file still loads.
-func TestExampleCommentedSettingsAreValid(t *testing.T) {
-	data, err := os.ReadFile(exampleFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	setting := regexp.MustCompile(`(?m)^(\s*)# (\s*[A-Za-z][A-Za-z_-]*:(?: .*)?)$`)
-	if n := len(setting.FindAll(data, -1)); n < 15 {
-		t.Fatalf("found %d commented-out settings, want the 15 of tls_config, proxy and co.", n)
-	}
-	uncommented := setting.ReplaceAll(data, []byte("$1$2"))
-	pki := newTestPKI(t)
-	files := map[string][]byte{
-		"/etc/workspace_exporter/ca.pem":     pki.caPEM,
-		"/etc/workspace_exporter/client.pem": pki.certPEM,
-		"/etc/workspace_exporter/client.key": pki.keyPEM,
-	}
-	opts := Options{
-		Collectors: []string{"desktops"},
-		Getenv:     func(k string) string { return exampleEnv[k] },
-		ReadFile: func(p string) ([]byte, error) {
-			if b, ok := files[p]; ok {
-				return b, nil
-			}
-			return nil, fmt.Errorf("%s: %w", p, os.ErrNotExist)
-		},
-	}
-	cfg, err := Parse(uncommented, opts)
-	if err != nil {
-		t.Fatalf("uncommented config.example.yml:\n%v\n%s", err, uncommented)
-	}
-	tc := cfg.Targets[0]
-	if tc.TLSConfig.CAFile == "" || tc.TLSConfig.ServerName == "" || tc.ProxyConfig.ProxyURL.URL == nil || len(tc.ProxyConfig.ProxyConnectHeader) != 1 {
-		t.Errorf("the uncommented settings did not arrive: %+v %+v", tc.TLSConfig, tc.ProxyConfig)
 	}
 }
 
@@ -188,15 +129,17 @@ func TestParseErrors(t *testing.T) {
 		{"unknown top key", "target: []\n", []string{
 			"targets: at least one target is required",
 			`line 1: unknown key "target" at the top level (did you mean "targets"?)`}},
-		{"unknown keys everywhere, each with its line", "targets:\n  - name: a\n    provider: huaweicloud\n    region: r\n    project_id: p\n" +
+		{"unknown keys everywhere, each with its line", "targets:\n  - name: a\n    provider: testcloud\n    region: r\n    project_id: p\n" +
 			"    credentials:\n      acces_key: x\n    api:\n      timeout: 5s\n      retries: 3\n    collectors:\n      desktops:\n        intervall: 5m\n" +
-			"    tls_config:\n      ca_fil: x\n    proxy_ulr: http://p\nextra: 1\n", []string{
+			"        per_desktop: false\n    tls_config:\n      ca_fil: x\n    proxy_ulr: http://p\n    endpointt: http://x\nextra: 1\n", []string{
 			`line 7: target "a" (targets[0]): unknown key "acces_key" in credentials (did you mean "access_key"?)`,
 			`line 10: target "a" (targets[0]): unknown key "retries" in api`,
 			`line 13: target "a" (targets[0]): unknown key "intervall" in collectors.desktops (did you mean "interval"?)`,
-			`line 15: target "a" (targets[0]): unknown key "ca_fil" in tls_config (did you mean "ca_file"?)`,
-			`line 16: target "a" (targets[0]): unknown key "proxy_ulr" (did you mean "proxy_url"?)`,
-			`line 17: unknown key "extra" at the top level`}},
+			`line 14: target "a" (targets[0]): unknown key "per_desktop" in collectors.desktops`,
+			`line 16: target "a" (targets[0]): unknown key "ca_fil" in tls_config (did you mean "ca_file"?)`,
+			`line 17: target "a" (targets[0]): unknown key "proxy_ulr" (did you mean "proxy_url"?)`,
+			`line 18: target "a" (targets[0]): unknown key "endpointt" (did you mean "endpoint"?)`,
+			`line 19: unknown key "extra" at the top level`}},
 		{"duplicate key", doc("region: x"), []string{`line 6: target "a" (targets[0]): duplicate key "region" (first at line 4)`}},
 		{"duplicate nested key", doc("api:\n  timeout: 1s\n  timeout: 2s"), []string{
 			`line 8: target "a" (targets[0]): duplicate key "timeout" in api (first at line 7)`}},
@@ -205,7 +148,9 @@ func TestParseErrors(t *testing.T) {
 		{"key not a string", doc("? [a]\n: 1"), []string{`line 6: target "a" (targets[0]): a key must be a string, not a list`}},
 		{"wrong type", "targets:\n  - name: [a]\n", []string{
 			`line 2: targets[0]: name: want a string, got a list`,
-			`line 2: targets[0]: provider: required (one of: huaweicloud)`,
+			`line 2: targets[0]: provider: required (one of: othercloud, testcloud)`}},
+		{"wrong type, with a provider", "targets:\n  - name: [a]\n    provider: testcloud\n", []string{
+			`line 2: targets[0]: name: want a string, got a list`,
 			`line 2: targets[0]: region: required, e.g. ap-southeast-3`,
 			`line 2: targets[0]: project_id: required (the IAM project ID of the region)`}},
 		{"wrong types, all of them", doc("api: {concurrency: many, max_retries: 1.5, timeout: [1s]}\ncollectors: {desktops: {enabled: yes please}}\ncredentials: 5"), []string{
@@ -216,7 +161,7 @@ func TestParseErrors(t *testing.T) {
 			`line 8: target "a" (targets[0]): credentials: want a mapping, got "5"`}},
 		{"targets not a list", "targets: {name: a}\n", []string{`line 1: targets: want a list, got a mapping`}},
 		{"target not a mapping", "targets: [a]\n", []string{`line 1: targets[0]: want a mapping, got "a"`}},
-		{"syntax error: bad indentation, true line", "targets:\n  - name: a\n    provider: huaweicloud\n   region: x\n    project_id: p\n", []string{
+		{"syntax error: bad indentation, true line", "targets:\n  - name: a\n    provider: testcloud\n   region: x\n    project_id: p\n", []string{
 			"line 4: invalid YAML: did not find expected '-' indicator"}},
 		{"syntax error: tab, true line", "targets:\n  - name: a\n\n\n\n\tprovider: x\n", []string{
 			"line 6: invalid YAML: found a tab character that violates indentation"}},
@@ -224,22 +169,23 @@ func TestParseErrors(t *testing.T) {
 			"line 6: invalid YAML: found unexpected end of stream"}},
 		{"syntax error: unknown anchor", doc("api: *nope"), []string{"line 6: invalid YAML: unknown anchor 'nope' referenced"}},
 		{"syntax error in a second document", doc("") + "---\n[\n", []string{"line 7: invalid YAML: did not find expected node content"}},
-		{"missing fields", "targets:\n  - name: a\n", []string{
-			`line 2: target "a" (targets[0]): provider: required (one of: huaweicloud)`,
+		{"missing provider", "targets:\n  - name: a\n", []string{
+			`line 2: target "a" (targets[0]): provider: required (one of: othercloud, testcloud)`}},
+		{"missing fields", "targets:\n  - name: a\n    provider: testcloud\n", []string{
 			`line 2: target "a" (targets[0]): region: required, e.g. ap-southeast-3`,
 			`line 2: target "a" (targets[0]): project_id: required (the IAM project ID of the region)`}},
-		{"nameless", "targets:\n  - provider: huaweicloud\n    region: r\n    project_id: p\n", []string{"line 2: targets[0]: name: required"}},
-		{"bad name", "targets:\n  - {name: 'a b', provider: huaweicloud, region: r, project_id: p}\n", []string{
+		{"nameless", "targets:\n  - provider: testcloud\n    region: r\n    project_id: p\n", []string{"line 2: targets[0]: name: required"}},
+		{"bad name", "targets:\n  - {name: 'a b', provider: testcloud, region: r, project_id: p}\n", []string{
 			`line 2: target "a b" (targets[0]): name: "a b" may hold only letters, digits and _ . : - and must start with a letter or digit`}},
-		{"duplicate name", "targets:\n  - {name: a, provider: huaweicloud, region: r, project_id: p}\n  - {name: a, provider: huaweicloud, region: r, project_id: p}\n",
+		{"duplicate name", "targets:\n  - {name: a, provider: testcloud, region: r, project_id: p}\n  - {name: a, provider: testcloud, region: r, project_id: p}\n",
 			[]string{`line 3: target "a" (targets[1]): name: duplicate: targets[0] has the same name`}},
-		{"duplicate name after a bad one", "targets:\n  - {name: 'a b', provider: huaweicloud, region: r, project_id: p}\n  - {name: a, provider: huaweicloud, region: r, project_id: p}\n  - {name: a, provider: huaweicloud, region: r, project_id: p}\n",
+		{"duplicate name after a bad one", "targets:\n  - {name: 'a b', provider: testcloud, region: r, project_id: p}\n  - {name: a, provider: testcloud, region: r, project_id: p}\n  - {name: a, provider: testcloud, region: r, project_id: p}\n",
 			[]string{`line 2: target "a b" (targets[0]): name: "a b" may hold only letters, digits and _ . : - and must start with a letter or digit`,
 				`line 4: target "a" (targets[2]): name: duplicate: targets[1] has the same name`}},
-		{"bad provider", "targets:\n  - {name: a, provider: aws, region: r, project_id: p}\n", []string{`line 2: target "a" (targets[0]): provider: unknown provider "aws" (supported: huaweicloud)`}},
-		{"bad region", "targets:\n  - {name: a, provider: huaweicloud, region: R_1, project_id: p}\n", []string{
+		{"bad provider", "targets:\n  - {name: a, provider: aws, region: r, project_id: p}\n", []string{`line 2: target "a" (targets[0]): provider: unknown provider "aws" (supported: othercloud, testcloud)`}},
+		{"bad region", "targets:\n  - {name: a, provider: testcloud, region: R_1, project_id: p}\n", []string{
 			`line 2: target "a" (targets[0]): region: "R_1" is not a region name (lower-case letters, digits and dashes)`}},
-		{"bad project", "targets:\n  - {name: a, provider: huaweicloud, region: r, project_id: 'p/../x'}\n", []string{
+		{"bad project", "targets:\n  - {name: a, provider: testcloud, region: r, project_id: 'p/../x'}\n", []string{
 			`line 2: target "a" (targets[0]): project_id: "p/../x" is not a project ID (letters and digits only)`}},
 		{"bad endpoint", doc("endpoint: 'ftp://x'"), []string{`line 6: target "a" (targets[0]): endpoint: "ftp://x" needs an http:// or https:// scheme`}},
 		{"endpoint without host", doc("endpoint: 'https://'"), []string{`line 6: target "a" (targets[0]): endpoint: "https:" has no host`}},
@@ -259,7 +205,7 @@ func TestParseErrors(t *testing.T) {
 			`line 9: target "a" (targets[0]): credentials.security_token_env: environment variable NOPE is not set or empty`}},
 		{"token alone", doc("credentials: {security_token: T}"), []string{
 			`line 6: target "a" (targets[0]): credentials.security_token: needs the temporary access key and secret key it belongs to`}},
-		{"unknown collector", doc("collectors: {desktopz: {}}"), []string{`line 6: target "a" (targets[0]): collectors.desktopz: unknown collector (known: desktops)`}},
+		{"unknown collector", doc("collectors: {desktopz: {}}"), []string{`line 6: target "a" (targets[0]): collectors.desktopz: unknown collector (known: desktops, quotas, sessions)`}},
 		{"bad duration", doc("api:\n  timeout: soon"), []string{`line 7: target "a" (targets[0]): api.timeout: "soon" is not a duration (use e.g. 30s, 5m, 1h)`}},
 		{"duration without unit", doc("api:\n  timeout: 30"), []string{`line 7: target "a" (targets[0]): api.timeout: "30" is not a duration (use e.g. 30s, 5m, 1h)`}},
 		{"negative duration", doc("api:\n  timeout: -1s"), []string{`line 7: target "a" (targets[0]): api.timeout: "-1s" is not a duration (use e.g. 30s, 5m, 1h)`}},
@@ -271,10 +217,10 @@ func TestParseErrors(t *testing.T) {
 			`line 8: target "a" (targets[0]): collectors.desktops.interval: 292y is above the maximum of 1d`}},
 		{"huge integer", doc("api: {max_pages: 99999999999999999999}"), []string{
 			`line 6: target "a" (targets[0]): api.max_pages: want an integer, got "99999999999999999999"`}},
-		{"bad api", doc("api: {page_size: 1000, concurrency: 100, max_retries: -1}"), []string{
+		{"bad api", doc("api: {page_size: 3000, concurrency: 100, max_retries: -1}"), []string{
 			`line 6: target "a" (targets[0]): api.max_retries: -1 is outside 0..20`,
 			`line 6: target "a" (targets[0]): api.concurrency: 100 is outside 1..64`,
-			`line 6: target "a" (targets[0]): api.page_size: 1000 is outside 1..500 (the API's documented limit range)`}},
+			`line 6: target "a" (targets[0]): api.page_size: 3000 is outside 1..2000`}},
 		{"merge of itself", doc("api: &a\n  <<: *a"), []string{
 			`line 7: target "a" (targets[0]): api: alias *a refers to the value that contains it`}},
 		{"merge of a parent", doc("collectors: &c\n  desktops:\n    <<: *c"), []string{
@@ -282,15 +228,13 @@ func TestParseErrors(t *testing.T) {
 		{"whole numbers only", doc("api: {concurrency: 1e1, max_pages: 2.5}"), []string{
 			`line 6: target "a" (targets[0]): api.max_pages: want an integer, got "2.5"`}},
 		{"merge of a scalar", doc("api:\n  <<: 5"), []string{`line 7: target "a" (targets[0]): api: << (merge) needs a mapping or a list of mappings, not "5"`}},
-		{"errors of two targets, in file order", "targets:\n  - name: a\n    api: {timeout: 1ms}\n  - name: b\n    api: {timeout: 1h}\n", []string{
-			`line 2: target "a" (targets[0]): provider: required (one of: huaweicloud)`,
+		{"errors of two targets, in file order", "targets:\n  - name: a\n    provider: testcloud\n    api: {timeout: 1ms}\n  - name: b\n    api: {timeout: 1h}\n    collectors: {desktops: {interval: 1s}}\n", []string{
 			`line 2: target "a" (targets[0]): region: required, e.g. ap-southeast-3`,
 			`line 2: target "a" (targets[0]): project_id: required (the IAM project ID of the region)`,
-			`line 3: target "a" (targets[0]): api.timeout: 1ms is below the minimum of 100ms`,
-			`line 4: target "b" (targets[1]): provider: required (one of: huaweicloud)`,
-			`line 4: target "b" (targets[1]): region: required, e.g. ap-southeast-3`,
-			`line 4: target "b" (targets[1]): project_id: required (the IAM project ID of the region)`,
-			`line 5: target "b" (targets[1]): api.timeout: 1h is above the maximum of 10m`}},
+			`line 4: target "a" (targets[0]): api.timeout: 1ms is below the minimum of 100ms`,
+			`line 5: target "b" (targets[1]): provider: required (one of: othercloud, testcloud)`,
+			`line 6: target "b" (targets[1]): api.timeout: 1h is above the maximum of 10m`,
+			`line 7: target "b" (targets[1]): collectors.desktops.interval: 1s is below the minimum of 10s`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -310,7 +254,7 @@ func TestMergeKeys(t *testing.T) {
 targets:
   - &t
     name: a
-    provider: huaweicloud
+    provider: testcloud
     region: r
     project_id: p
     api:
@@ -327,7 +271,7 @@ targets:
 	_, err = Parse([]byte(`targets:
   - &t
     name: a
-    provider: huaweicloud
+    provider: testcloud
     region: r
     project_id: p
     api:
@@ -341,7 +285,7 @@ targets:
 	cfg, err = Parse([]byte(`targets:
   - &t
     name: a
-    provider: huaweicloud
+    provider: testcloud
     region: r
     project_id: p
     api:
@@ -358,7 +302,7 @@ targets:
 			t.Errorf("%s: merged api = %+v", tc.Name, a)
 		}
 	}
-	if cfg.Targets[1].Name != "b" || cfg.Targets[1].Region != "r" {
+	if cfg.Targets[1].Name != "b" || cfg.Targets[1].Options.(*testOptions).Region != "r" {
 		t.Errorf("merged target = %+v", cfg.Targets[1])
 	}
 }
@@ -371,8 +315,14 @@ func TestSecretNeverShown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	y, _ := yaml.Marshal(cfg)
-	j, _ := json.Marshal(cfg)
+	y, err := yaml.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var logBuf strings.Builder
 	slog.New(slog.NewTextHandler(&logBuf, nil)).Info("cfg", "creds", cfg.Targets[0].Credentials.SecretKey, "all", fmt.Sprintf("%v %+v %#v", cfg, cfg.Targets[0].Credentials, cfg.Targets[0].Credentials))
 	own := []string{sk, "AKID-xyz-987", "tok-abc-654"}
@@ -416,36 +366,65 @@ func TestLoadFileMissing(t *testing.T) {
 func TestValidateInCode(t *testing.T) {
 	on := true
 	in := &Config{Targets: []Target{{
-		Name: "demo", Provider: ProviderHuaweiCloud, Region: "ap-southeast-3", ProjectID: "p",
-		Endpoint:    "http://127.0.0.1:1/",
+		Name: "demo", Provider: "testcloud",
+		Options:     &testOptions{Region: "ap-southeast-3", ProjectID: "p", Endpoint: "http://127.0.0.1:1/"},
 		Credentials: Credentials{AccessKey: "A", SecretKey: "S"},
-		Collectors:  map[string]CollectorConfig{"desktops": {Enabled: &on, Interval: Duration(15 * time.Second)}},
+		Collectors: map[string]CollectorConfig{
+			"desktops": {Enabled: &on, Interval: Duration(15 * time.Second)},
+			"quotas":   {Options: &quotasOptions{Top: 3, Window: Duration(time.Minute)}},
+		},
 	}}}
 	in.Targets[0].TLSConfig.InsecureSkipVerify = true
 	cfg, err := Validate(in, testOpts)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
-	if in.Targets[0].Endpoint != "http://127.0.0.1:1/" || in.Targets[0].API.Timeout != 0 {
+	if in.Targets[0].Options.(*testOptions).Endpoint != "http://127.0.0.1:1/" || in.Targets[0].API.Timeout != 0 ||
+		len(in.Targets[0].Collectors) != 2 || in.Targets[0].Collectors["quotas"].Enabled != nil {
 		t.Error("Validate changed its argument")
 	}
 	a := cfg.Targets[0].API
-	if time.Duration(a.Timeout) != DefaultRequestTimeout || a.MaxRetries == nil || a.Concurrency != DefaultConcurrency || a.MaxPages != DefaultMaxPages {
+	if time.Duration(a.Timeout) != DefaultRequestTimeout || a.MaxRetries == nil || a.Concurrency != DefaultConcurrency || a.MaxPages != DefaultMaxPages || a.PageSize != 0 {
 		t.Errorf("defaults not applied: %+v", a)
+	}
+	cs := cfg.Targets[0].Collectors
+	if d := cs["desktops"]; time.Duration(d.Interval) != 15*time.Second || !d.IsEnabled() || !d.Options.(*desktopsOptions).PerDesktopSeries {
+		t.Errorf("desktops %+v", d)
+	}
+	if q := cs["quotas"]; !q.IsEnabled() || q.Options.(*quotasOptions).Top != 3 {
+		t.Errorf("quotas %+v", q)
 	}
 	if len(cfg.Warnings) != 1 {
 		t.Errorf("warnings = %q", cfg.Warnings)
+	}
+	in.Targets[0].Collectors["quotas"] = CollectorConfig{}
+	cfg, err = Validate(in, testOpts)
+	if err != nil {
+		t.Fatal(err)
 	}
 	again, err := Validate(cfg, testOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(again.Warnings) != 1 || again.Targets[0].API != cfg.Targets[0].API || again.Targets[0].Endpoint != "http://127.0.0.1:1" {
+	if len(again.Warnings) != 1 || again.Targets[0].API != cfg.Targets[0].API || again.Targets[0].Options.(*testOptions).Endpoint != "http://127.0.0.1:1" {
 		t.Errorf("second validation differs: %+v %q", again.Targets[0], again.Warnings)
+	}
+	if !reflect.DeepEqual(again, cfg) {
+		t.Errorf("second validation differs:\n%+v\n%+v", again, cfg)
 	}
 	in.Targets[0].Collectors = map[string]CollectorConfig{"desktops": {Interval: Duration(time.Microsecond)}}
 	_, err = Validate(in, testOpts)
 	checkProblems(t, err, `target "demo" (targets[0]): collectors.desktops.interval: 1µs is below the minimum of 10s`)
+	// Options given in code are taken as they are: a zero window is not
+	// "absent".
+	in.Targets[0].Collectors["quotas"] = CollectorConfig{Options: &quotasOptions{Top: 3}}
+	_, err = Validate(in, testOpts)
+	checkProblems(t, err, `target "demo" (targets[0]): collectors.desktops.interval: 1µs is below the minimum of 10s`,
+		`target "demo" (targets[0]): collectors.quotas.window: 0s is below the minimum of 1m`)
+	// A target without options gets its provider's, with nothing set.
+	_, err = Validate(&Config{Targets: []Target{{Name: "x", Provider: "testcloud"}}}, testOpts)
+	checkProblems(t, err, `target "x" (targets[0]): region: required, e.g. ap-southeast-3`,
+		`target "x" (targets[0]): project_id: required (the IAM project ID of the region)`)
 }
 
 // At most maxProblems problems are listed.

@@ -17,6 +17,7 @@ import (
 	"math"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -321,6 +322,10 @@ func (w *walker) value(n *yaml.Node, v reflect.Value, path string) {
 			e := reflect.New(t.Elem())
 			w.value(n, e.Elem(), path)
 			v.Set(e)
+		case t == targetType:
+			w.target(n, v, path)
+		case t == collectorMapType:
+			w.collectorMap(n, v, path)
 		case isLeaf(t):
 			w.leaf(n, v, path)
 		case t.Kind() == reflect.Struct:
@@ -329,6 +334,24 @@ func (w *walker) value(n *yaml.Node, v reflect.Value, path string) {
 			w.mapping(n, v, path)
 		default: // slice
 			w.sequence(n, v, path)
+		}
+	})
+}
+
+// skip walks a value that is not decoded (the settings of an unknown
+// collector), so that what its aliases reach still counts against
+// maxAliasVisits.
+func (w *walker) skip(n *yaml.Node, path string) {
+	if w.tooMuch(n, path) {
+		return
+	}
+	w.follow(n, path, func(n *yaml.Node) {
+		step := 1
+		if n.Kind == yaml.MappingNode {
+			step = 2 // the values
+		}
+		for i := step - 1; i < len(n.Content); i += step {
+			w.skip(n.Content[i], path)
 		}
 	})
 }
@@ -368,16 +391,124 @@ func (w *walker) structure(n *yaml.Node, v reflect.Value, path string) {
 		w.fail(n, path, "want a mapping, got %s", nodeKind(n))
 		return
 	}
+	w.fields(w.pairs(n, path), v, path, "", nil)
+}
+
+// fields decodes the pairs of a mapping into the fields of the struct v
+// and, when v has a config:"inline" field holding a pointer to a struct
+// (a target's provider options, a collector's options), into that
+// struct's fields. The key skip is left out (decoded already). An unknown
+// key goes to unknown, which reports it; nil reports it with a suggestion
+// among known, the keys of v and of its options.
+func (w *walker) fields(pairs []pair, v reflect.Value, path, skip string, unknown func(kv pair, known []string)) {
 	fields := fieldsOf(v.Type())
-	for _, kv := range w.pairs(n, path) {
-		index, ok := fields.index[kv.key.Value]
-		if !ok {
-			w.keyProblem(kv.key, path, fmt.Sprintf("unknown key %q", truncate(kv.key.Value)), w.suggest(kv.key.Value, fields.names))
+	known := fields.names
+	var opts reflect.Value
+	optFields := &structFields{}
+	if fields.inline != nil {
+		if d := v.FieldByIndex(fields.inline); !d.IsNil() && d.Elem().Kind() == reflect.Pointer && !d.Elem().IsNil() && d.Elem().Elem().Kind() == reflect.Struct {
+			opts = d.Elem().Elem()
+			optFields = fieldsOf(opts.Type())
+			known = append(slices.Clip(known), optFields.names...)
+		}
+	}
+	for _, kv := range pairs {
+		key := kv.key.Value
+		if key == skip {
 			continue
 		}
-		p := joinPath(path, kv.key.Value)
+		var f reflect.Value
+		if index, ok := fields.index[key]; ok {
+			f = v.FieldByIndex(index)
+		} else if index, ok := optFields.index[key]; ok {
+			f = opts.FieldByIndex(index)
+		}
+		if !f.IsValid() {
+			if unknown != nil {
+				unknown(kv, known)
+			} else {
+				w.keyProblem(kv.key, path, fmt.Sprintf("unknown key %q", truncate(key)), w.suggest(key, known))
+			}
+			continue
+		}
+		p := joinPath(path, key)
 		w.given(kv, p)
-		w.value(kv.val, v.FieldByIndex(index), p)
+		w.value(kv.val, f, p)
+	}
+}
+
+// target decodes a target: provider first, wherever it is in the
+// mapping, then the common keys into the Target and the others into the
+// options of its provider.
+func (w *walker) target(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
+		w.fail(n, path, "want a mapping, got %s", nodeKind(n))
+		return
+	}
+	pairs := w.pairs(n, path)
+	t := reflect.New(targetType).Elem()
+	provider := t.FieldByName("Provider")
+	for _, kv := range pairs {
+		if kv.key.Value == "provider" {
+			p := joinPath(path, "provider")
+			w.given(kv, p)
+			w.value(kv.val, provider, p)
+		}
+	}
+	name := provider.String()
+	reg, known := providerOf(name)
+	if known {
+		t.FieldByIndex(fieldsOf(targetType).inline).Set(reflect.ValueOf(reg.schema.NewOptions()))
+	}
+	w.fields(pairs, t, path, "provider", func(kv pair, keys []string) {
+		key := kv.key.Value
+		owners := providersWithKey(key, name)
+		var hint string
+		switch {
+		case !known && len(owners) > 0:
+			return // a provider's key; the provider is missing or unknown, and reported
+		case len(owners) > 0:
+			hint = fmt.Sprintf(" (provider %s has no %s; it belongs to %s)", name, key, strings.Join(owners, ", "))
+		case !known:
+			hint = w.suggest(key, append(slices.Clip(keys), allProviderKeys()...))
+		default:
+			hint = w.suggest(key, keys)
+		}
+		w.keyProblem(kv.key, path, fmt.Sprintf("unknown key %q", truncate(key)), hint)
+	})
+	v.Set(t)
+}
+
+// collectorMap decodes a target's collectors: each registered collector's
+// mapping into a CollectorConfig holding the collector's options, with
+// their defaults. The settings of an unknown collector are not decoded;
+// validation reports the name.
+func (w *walker) collectorMap(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
+		w.fail(n, path, "want a mapping, got %s", nodeKind(n))
+		return
+	}
+	if v.IsNil() {
+		v.Set(reflect.MakeMap(v.Type()))
+	}
+	for _, kv := range w.pairs(n, path) {
+		p := joinPath(path, kv.key.Value)
+		name := reflect.New(v.Type().Key()).Elem()
+		w.leaf(kv.key, name, p)
+		cc := reflect.New(collectorConfigType).Elem()
+		reg, known := collectorOf(name.String())
+		if !known {
+			w.doc.lines[p] = kv.key.Line
+			w.skip(kv.val, p)
+			v.SetMapIndex(name, cc)
+			continue
+		}
+		if reg.schema.NewOptions != nil {
+			cc.FieldByIndex(fieldsOf(collectorConfigType).inline).Set(reflect.ValueOf(reg.schema.NewOptions()))
+		}
+		w.given(kv, p)
+		w.value(kv.val, cc, p)
+		v.SetMapIndex(name, cc)
 	}
 }
 
@@ -527,8 +658,11 @@ func scalarOf(n *yaml.Node, t reflect.Type) string {
 }
 
 var (
-	secretType     = reflect.TypeFor[Secret]()
-	promSecretType = reflect.TypeFor[promconfig.Secret]()
+	targetType          = reflect.TypeFor[Target]()
+	collectorConfigType = reflect.TypeFor[CollectorConfig]()
+	collectorMapType    = reflect.TypeFor[map[string]CollectorConfig]()
+	secretType          = reflect.TypeFor[Secret]()
+	promSecretType      = reflect.TypeFor[promconfig.Secret]()
 	// leafWants describe the leaf types that are not plain Go kinds.
 	leafWants = map[reflect.Type]string{
 		reflect.TypeFor[Duration]():              "a duration such as 30s or 5m",
@@ -630,6 +764,11 @@ func leafKind(t reflect.Type) bool {
 type structFields struct {
 	index map[string][]int // key → field index (through inlined structs)
 	names []string         // keys in declaration order
+	// inline is the index of the field tagged config:"inline", an
+	// interface holding a pointer to a struct whose keys are written
+	// beside the struct's own (Target.Options, CollectorConfig.Options);
+	// nil when there is none.
+	inline []int
 }
 
 var fieldCache sync.Map // reflect.Type → *structFields
@@ -649,12 +788,16 @@ func fieldsOf(t reflect.Type) *structFields {
 			if !f.IsExported() && !f.Anonymous {
 				continue
 			}
+			index := append(append([]int(nil), prefix...), i)
+			if f.Tag.Get("config") == "inline" && f.Type.Kind() == reflect.Interface {
+				sf.inline = index
+				continue
+			}
 			tag := f.Tag.Get("yaml")
 			if tag == "-" {
 				continue
 			}
 			name, opts, _ := strings.Cut(tag, ",")
-			index := append(append([]int(nil), prefix...), i)
 			if strings.Contains(","+opts+",", ",inline,") && f.Type.Kind() == reflect.Struct {
 				add(f.Type, index)
 				continue

@@ -24,7 +24,7 @@ func TestLineEnds(t *testing.T) {
 // Syntax errors are located by YAML's lines, whatever the line breaks.
 func TestSyntaxErrorLineWithOtherBreaks(t *testing.T) {
 	for _, nl := range []string{"\n", "\r\n", "\r"} {
-		in := "targets:" + nl + "  - name: a" + nl + "    provider: huaweicloud" + nl + "   region: x" + nl
+		in := "targets:" + nl + "  - name: a" + nl + "    provider: testcloud" + nl + "   region: x" + nl
 		_, err := Parse([]byte(in), testOpts)
 		checkProblems(t, err, "line 4: invalid YAML: did not find expected '-' indicator")
 	}

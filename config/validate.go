@@ -4,20 +4,15 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"net/url"
+	"reflect"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 
 	promconfig "github.com/prometheus/common/config"
 )
 
-var (
-	nameRe    = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.:-]*$`)
-	regionRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
-	projectRe = regexp.MustCompile(`^[A-Za-z0-9]+$`)
-)
+var nameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.:-]*$`)
 
 // checker validates a decoded configuration and applies its defaults,
 // collecting every problem.
@@ -78,55 +73,38 @@ func (c *checker) target(t *Target, i int, seen map[string]int) {
 		}
 		seen[t.Name] = i
 	}
-	switch field := at + ".provider"; t.Provider {
-	case "":
-		c.fail(field, "required (one of: %s)", ProviderHuaweiCloud)
-	case ProviderHuaweiCloud:
-	default:
-		c.fail(field, "unknown provider %q (supported: %s)", truncate(t.Provider), ProviderHuaweiCloud)
-	}
-	if field := at + ".region"; t.Region == "" {
-		c.fail(field, "required, e.g. ap-southeast-3")
-	} else if !regionRe.MatchString(t.Region) {
-		c.fail(field, "%q is not a region name (lower-case letters, digits and dashes)", truncate(t.Region))
-	}
-	if field := at + ".project_id"; t.ProjectID == "" {
-		c.fail(field, "required (the IAM project ID of the region)")
-	} else if !projectRe.MatchString(t.ProjectID) {
-		c.fail(field, "%q is not a project ID (letters and digits only)", truncate(t.ProjectID))
-	}
-	c.endpoint(t, at+".endpoint")
+	provider := c.provider(t, at)
 	if !c.doc.badWithin(at + ".credentials") {
 		c.credentials(&t.Credentials, at+".credentials")
 	}
 	c.tls(&t.TLSConfig, at+".tls_config")
 	c.proxy(&t.ProxyConfig, at)
 	c.api(&t.API, at+".api")
-	c.collectors(t.Collectors, at+".collectors")
+	c.collectors(t, at+".collectors", provider)
 }
 
-// endpoint defaults the endpoint from the region, or checks the one given.
-func (c *checker) endpoint(t *Target, path string) {
-	if t.Endpoint == "" {
-		if t.Provider == ProviderHuaweiCloud && regionRe.MatchString(t.Region) {
-			t.Endpoint = "https://workspace." + t.Region + ".myhuaweicloud.com"
-		}
-		return
-	}
-	u, err := url.Parse(t.Endpoint)
+// provider checks the provider of a target and validates its options,
+// giving a target built in code without options the provider's. It
+// returns the provider's schema; nil when the provider is not registered
+// (reported).
+func (c *checker) provider(t *Target, at string) *ProviderSchema {
+	field := at + ".provider"
+	reg, known := providerOf(t.Provider)
 	switch {
-	case err != nil:
-		c.fail(path, "not a URL: %s", clip(err.Error(), 256))
-	case u.Scheme != "https" && u.Scheme != "http":
-		c.fail(path, "%q needs an http:// or https:// scheme", truncate(u.Redacted()))
-	case u.Host == "":
-		c.fail(path, "%q has no host", truncate(u.Redacted()))
-	case u.User != nil:
-		c.fail(path, "must not carry credentials; use the credentials section")
-	case u.RawQuery != "" || u.Fragment != "":
-		c.fail(path, "%q must not have a query or fragment", truncate(u.Redacted()))
+	case t.Provider == "":
+		c.fail(field, "required (one of: %s)", orNone(ProviderNames()))
+		return nil
+	case !known:
+		c.fail(field, "unknown provider %q (supported: %s)", truncate(t.Provider), orNone(ProviderNames()))
+		return nil
+	case t.Options == nil:
+		t.Options = reg.schema.NewOptions()
+	case reflect.TypeOf(t.Options) != reg.optionsType:
+		c.fail(field, "the options of provider %s are a %s, not a %T", t.Provider, reg.optionsType, t.Options)
+		return nil
 	}
-	t.Endpoint = strings.TrimRight(t.Endpoint, "/")
+	t.Options.Validate(&Validation{c: c, at: at})
+	return &reg.schema
 }
 
 // credentials checks the credential sources and that each can be read.
@@ -251,29 +229,75 @@ func (c *checker) api(a *API, at string) {
 		c.duration(at+".max_backoff", &a.MaxBackoff, def, MinMinBackoff, MaxMaxBackoff)
 	}
 	c.integer(at+".concurrency", &a.Concurrency, DefaultConcurrency, MinConcurrency, MaxConcurrency, "")
-	c.integer(at+".page_size", &a.PageSize, DefaultPageSize, MinPageSize, MaxPageSize, " (the API's documented limit range)")
+	c.integer(at+".page_size", &a.PageSize, 0, MinPageSize, MaxPageSize, "")
 	c.integer(at+".max_pages", &a.MaxPages, DefaultMaxPages, MinMaxPages, MaxMaxPages, "")
 }
 
-// collectors checks the collector names and intervals.
-func (c *checker) collectors(ccs map[string]CollectorConfig, at string) {
-	known := map[string]bool{}
-	for _, n := range c.opts.Collectors {
-		known[n] = true
-	}
-	names := make([]string, 0, len(ccs))
-	for n := range ccs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		path := at + "." + n
-		if len(known) > 0 && !known[n] {
-			c.fail(path, "unknown collector (known: %s)", strings.Join(c.opts.Collectors, ", "))
-			continue
+// collectors checks the collectors of a target and applies their
+// defaults. Afterwards the target has an entry for every registered
+// collector whose capability its provider has (reg; nil when the provider
+// is unknown: then only what is given is checked), and no other entry. A
+// collector whose capability the provider lacks may be given, but not
+// enabled.
+func (c *checker) collectors(t *Target, at string, reg *ProviderSchema) {
+	names := CollectorNames()
+	out := make(map[string]CollectorConfig, len(t.Collectors))
+	for _, name := range sortedKeys(t.Collectors) {
+		path := at + "." + name
+		cc := t.Collectors[name]
+		r, ok := collectorOf(name)
+		switch {
+		case !ok:
+			c.fail(path, "unknown collector (known: %s)", orNone(names))
+		case reg != nil && !reg.HasCapability(r.schema.Capability):
+			if cc.Enabled != nil && *cc.Enabled {
+				c.fail(path+".enabled", "true, but provider %s cannot run collector %s: it lacks capability %q (%s has: %s)",
+					t.Provider, name, r.schema.Capability, t.Provider, orNone(reg.Capabilities))
+			}
+		default:
+			c.collector(&cc, name, r, path)
+			out[name] = cc
 		}
-		cc := ccs[n]
-		c.duration(path+".interval", &cc.Interval, 0, MinInterval, MaxInterval)
+	}
+	if reg != nil {
+		for _, name := range names {
+			r, _ := collectorOf(name)
+			if _, given := out[name]; given || !reg.HasCapability(r.schema.Capability) {
+				continue
+			}
+			if _, given := t.Collectors[name]; given {
+				continue // given, and reported
+			}
+			var cc CollectorConfig
+			c.collector(&cc, name, r, at+"."+name)
+			out[name] = cc
+		}
+	}
+	t.Collectors = out
+}
+
+// collector applies the defaults of one collector's settings and checks
+// them.
+func (c *checker) collector(cc *CollectorConfig, name string, r registered[CollectorSchema], path string) {
+	if cc.Enabled == nil {
+		on := r.schema.DefaultEnabled
+		cc.Enabled = &on
+	}
+	c.duration(path+".interval", &cc.Interval, r.schema.DefaultInterval, MinInterval, MaxInterval)
+	switch {
+	case r.optionsType == nil:
+		if cc.Options != nil {
+			c.fail(path, "collector %s has no options, but a %T is given", name, cc.Options)
+		}
+		return
+	case cc.Options == nil:
+		cc.Options = r.schema.NewOptions()
+	case reflect.TypeOf(cc.Options) != r.optionsType:
+		c.fail(path, "the options of collector %s are a %s, not a %T", name, r.optionsType, cc.Options)
+		return
+	}
+	if v, ok := cc.Options.(OptionsValidator); ok {
+		v.Validate(&Validation{c: c, at: path})
 	}
 }
 

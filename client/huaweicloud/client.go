@@ -28,11 +28,12 @@ import (
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/provider"
+	sdkprovider "github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/provider"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer/algorithm"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
 
 	"github.com/workspace-exporter/workspace_exporter/client"
+	"github.com/workspace-exporter/workspace_exporter/provider"
 )
 
 // Config configures a Client. Zero values take the documented defaults.
@@ -50,7 +51,7 @@ type Config struct {
 	MinBackoff  time.Duration // default 500ms
 	MaxBackoff  time.Duration // default 30s
 	Concurrency int           // pages in flight; default 4
-	PageSize    int           // list limit; default 500
+	PageSize    int           // list limit; 0: each operation's documented maximum, else at most that
 	MaxPages    int           // runaway guard; default 10000
 
 	// HTTPClient sends the requests (TLS and proxy settings); it never
@@ -73,9 +74,12 @@ type Client struct {
 
 type credential struct{ auth.ICredential }
 
-// Operations lists the names of every operation the client can call, for
-// request accounting that starts at zero.
-func Operations() []string { return []string{OpListDesktopsDetail} }
+// Operations lists the names of every operation the client can call (the
+// spec table's), for request accounting that starts at zero.
+func (c *Client) Operations() []string { return Spec.OperationNames() }
+
+// Documented returns the documented values of an enum field (model.Field…).
+func (c *Client) Documented(field string) []string { return Spec.Enums[field] }
 
 // New builds a client. It fails when the credentials cannot be obtained;
 // the error never contains a key.
@@ -90,9 +94,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 4
 	}
-	if cfg.PageSize <= 0 || cfg.PageSize > 500 {
-		cfg.PageSize = 500
-	}
+
 	if cfg.MaxPages <= 0 {
 		cfg.MaxPages = 10000
 	}
@@ -100,6 +102,7 @@ func New(cfg Config) (*Client, error) {
 	red := client.NewRedactor()
 	tr, err := client.NewTransport(client.TransportConfig{
 		Endpoint:   cfg.Endpoint,
+		Spec:       Spec,
 		Timeout:    cfg.Timeout,
 		MaxRetries: cfg.MaxRetries,
 		MinBackoff: cfg.MinBackoff,
@@ -114,7 +117,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("huaweicloud: %w", err)
 	}
 	c.tr = tr
-	if err := c.SetCredentials(cfg.AccessKey, cfg.SecretKey, cfg.SecurityToken); err != nil {
+	if err := c.SetCredentials(provider.Credentials{AccessKey: cfg.AccessKey, SecretKey: cfg.SecretKey, SecurityToken: cfg.SecurityToken}); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -123,7 +126,8 @@ func New(cfg Config) (*Client, error) {
 // SetCredentials replaces the keys that sign the next requests; requests
 // under way finish with the old ones. Both old and new keys stay redacted.
 // Empty access and secret keys select the SDK's default credential chain.
-func (c *Client) SetCredentials(accessKey, secretKey, securityToken string) error {
+func (c *Client) SetCredentials(k provider.Credentials) error {
+	accessKey, secretKey, securityToken := k.AccessKey, k.SecretKey, k.SecurityToken
 	var cred auth.ICredential
 	var secrets []string
 	switch {
@@ -138,7 +142,7 @@ func (c *Client) SetCredentials(accessKey, secretKey, securityToken string) erro
 		}
 		cred, secrets = bc, []string{accessKey, secretKey, securityToken}
 	case accessKey == "" && secretKey == "":
-		chain, err := provider.BasicCredentialProviderChain().GetCredentials()
+		chain, err := sdkprovider.BasicCredentialProviderChain().GetCredentials()
 		if err != nil {
 			return errors.New("huaweicloud: no credentials configured and none found by the SDK's default chain " +
 				"(HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK, the profile file, or instance metadata)")
@@ -160,12 +164,29 @@ func (c *Client) SetCredentials(accessKey, secretKey, securityToken string) erro
 	return nil
 }
 
+// limit is the page size of a list operation: the configured page size,
+// within the operation's documented range; its maximum when none is set.
+func (c *Client) limit(op string) int {
+	row := Spec.Operation(op)
+	if c.cfg.PageSize <= 0 {
+		return row.MaxLimit
+	}
+	return min(max(c.cfg.PageSize, row.MinLimit), row.MaxLimit)
+}
+
 // Close releases the client's idle connections.
 func (c *Client) Close() { c.tr.Close() }
 
-// operation returns the Operation of name at path.
-func (c *Client) operation(name, path string) client.Operation {
-	return client.Operation{Name: name, Method: http.MethodGet, Path: "/v2/" + c.cfg.ProjectID + path}
+// operation returns the Operation of the spec table's row name, its path
+// filled in with the project.
+func (c *Client) operation(name string) client.Operation {
+	row := Spec.Operation(name)
+	path, err := client.Expand(row.Path, map[string]string{"project_id": c.cfg.ProjectID})
+	if err != nil {
+		// New refuses such a project ID; the allow-list would refuse the path.
+		path = row.Path
+	}
+	return client.Operation{Name: name, Method: row.Method, Path: path}
 }
 
 // errorBody is the documented error shape; every field is optional.
