@@ -65,8 +65,9 @@ rules: check-promtool
 	$(PROMTOOL) check rules alerts/workspace_exporter.rules.yml
 	$(PROMTOOL) test rules alerts/tests/workspace_exporter_test.yml
 
-## bench: refresh and collect of a 100,000-desktop fleet, paging, simulator pages.
+## bench: the real binary on the demo fleet (10k and 100k desktops: scrapes through HTTP, RSS, next to the client_golang floor), then refresh, render, decoding and simulator benchmarks.
 bench:
+	$(GO) test -run '^$$' -bench 'DemoEndToEnd' -benchtime 20x .
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 5x ./collector/ ./client/... ./simulator/
 
 ## fuzz: run every native fuzz target (func FuzzXxx) for FUZZTIME each (default 30s), one at a time.

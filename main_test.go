@@ -62,7 +62,7 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -100,7 +100,7 @@ func startExporter(t *testing.T, env []string, args ...string) *exporter {
 
 // launchExporter starts the binary with debug logging on a free loopback
 // port and stops it (SIGTERM) when the test ends; it does not wait.
-func launchExporter(t *testing.T, env []string, args ...string) *exporter {
+func launchExporter(t testing.TB, env []string, args ...string) *exporter {
 	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(binary, append([]string{"--web.listen-address=" + addr, "--log.level=debug"}, args...)...)

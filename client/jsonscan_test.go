@@ -300,6 +300,7 @@ var scanSeeds = []string{
 	`"\uD83D\uDE00"`, `"\x"`, "\"\x1f\"", "\"\xff\"", `true`, `trUe`, `nul`, `null `, ` false`, `[]`, `[1,]`, `[,]`,
 	`{}`, `{"a"}`, `{"a":}`, `{"a":1,}`, `{"a":1 "b":2}`, `{1:2}`, `[1 2]`, `{"a":[{"b":null}],"c":"d"}`, `[[[]]`,
 	`{"a":"b"}x`, `1 2`, ` { "a" : 1 , "b" : { "c" : [ 1 ] } , "d" : "e" } `, `{"a":{},"b":[],"c":{"d":{}}}`, `"abcdefghijklmnopqrstuvwxyz0123456789\"ABCDEFGH"`, "\"abcdefgh\x7fijklmn\x80opq\"",
+	`"abcdefg\"hijklmnopq"`, `"abc\u0041defghijkl"`, "\"abcde\x01fghijk\"", `"abcdefghijklmnop"`, `"abcdefghijklmnopq`, `"abcdefgh\`,
 }
 
 func TestScanValueMatchesValid(t *testing.T) {
@@ -415,7 +416,7 @@ func TestJSONScannerWalk(t *testing.T) {
 
 var stringSeeds = []string{
 	`plain`, `caf\u00e9`, `\ud83d\ude00`, `\ud800`, `\udc00`, `\ud800\ud800\udc00`, `\ud800\u0041`, `\ud800x`,
-	`\n\r\t\b\f\/\\\"`, "\xff\xfe", "\xc3", "\xed\xa0\x80", "ok\xe2\x82", `\u0000`, `\uFFFD`, "\xef\xbf\xbd",
+	`\n\r\t\b\f\/\\\"`, "\xff\xfe", "abcdefgh\\", "ABCDEFGHI", "abcdefghZ", "abcdefgh@[`{", "abcdefgh\xc3\xa9", "0123456789abcdef\\/", "\xc3", "\xed\xa0\x80", "ok\xe2\x82", `\u0000`, `\uFFFD`, "\xef\xbf\xbd",
 }
 
 // checkString compares JSONStringValue with json.Unmarshal on the string
@@ -432,6 +433,17 @@ func checkString(t *testing.T, raw []byte) {
 	}
 	if got := JSONStringValue(raw); got != want {
 		t.Fatalf("%q: got %q, want %q", raw, got, want)
+	}
+	// Only a string without escapes and of valid UTF-8 decodes to itself.
+	if PlainJSONString(raw) != (want == string(raw)) {
+		t.Fatalf("%q: PlainJSONString %v", raw, PlainJSONString(raw))
+	}
+	slow := true
+	for _, c := range raw {
+		slow = slow && !keyFolds[c]
+	}
+	if foldedKey(raw) != slow {
+		t.Fatalf("%q: foldedKey %v", raw, !slow)
 	}
 }
 

@@ -97,8 +97,11 @@ func Names() []string {
 
 // state is what a runner publishes after each refresh attempt.
 type state struct {
-	snap        Snapshot  // last complete snapshot; nil before the first success
-	families    Families  // snap rendered, with the target label
+	// families are the last complete snapshot, rendered with the target
+	// label (the snapshot itself is not kept); hasData is false before
+	// the first success.
+	families    Families
+	hasData     bool
 	success     bool      // the latest attempt succeeded
 	duration    float64   // seconds taken by the latest attempt
 	lastSuccess time.Time // end of the latest successful attempt
@@ -157,25 +160,25 @@ func (r *runner) refreshOnce(ctx context.Context) {
 	rctx, cancel := context.WithTimeout(ctx, max(r.interval, 30*time.Second))
 	defer cancel()
 	start := r.now()
-	snap, fams, err := r.safeRefresh(rctx)
+	fams, err := r.safeRefresh(rctx)
 	end := r.now()
 	prev := r.cur.Load()
 	next := &state{duration: end.Sub(start).Seconds()}
 	if prev != nil {
-		next.snap, next.families, next.lastSuccess, next.attempts = prev.snap, prev.families, prev.lastSuccess, prev.attempts
+		next.hasData, next.families, next.lastSuccess, next.attempts = prev.hasData, prev.families, prev.lastSuccess, prev.attempts
 	}
 	next.attempts++
 	if ctx.Err() != nil {
 		return // shutting down: keep what we had
 	}
 	switch {
-	case err != nil && next.snap != nil:
+	case err != nil && next.hasData:
 		r.logger.Error("refresh failed; serving the last complete data", "err", err, "duration_seconds", next.duration,
 			"data_age_seconds", end.Sub(next.lastSuccess).Round(time.Second).Seconds())
 	case err != nil:
 		r.logger.Error("refresh failed; no data to serve yet", "err", err, "duration_seconds", next.duration)
 	default:
-		next.snap, next.families, next.success, next.lastSuccess = snap, fams, true, end
+		next.hasData, next.families, next.success, next.lastSuccess = true, fams, true, end
 		r.logger.Debug("refresh succeeded", "duration_seconds", next.duration, "series", fams.Series())
 		if fams.Dropped() > 0 {
 			r.logger.Error("the collector rendered duplicate series; they were dropped", "dropped", fams.Dropped())
@@ -189,22 +192,22 @@ func (r *runner) refreshOnce(ctx context.Context) {
 
 // safeRefresh refreshes and renders the snapshot once, turning a
 // panicking collector into an error.
-func (r *runner) safeRefresh(ctx context.Context) (snap Snapshot, fams Families, err error) {
+func (r *runner) safeRefresh(ctx context.Context) (fams Families, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			snap, fams, err = nil, Families{}, fmt.Errorf("collector panicked: %v", p)
+			fams, err = Families{}, fmt.Errorf("collector panicked: %v", p)
 		}
 	}()
-	snap, err = r.refresh(ctx)
+	snap, err := r.refresh(ctx)
 	if err == nil && snap == nil {
 		err = errors.New("collector returned no snapshot")
 	}
 	if err != nil {
-		return nil, Families{}, err
+		return Families{}, err
 	}
 	b := NewBuilder()
 	snap.Render(b, r.target)
-	return snap, b.Families(), nil
+	return b.Families(), nil
 }
 
 // target is one configured target with its runners.

@@ -314,14 +314,18 @@ func (fb *famBuild) finish(out *Families) *family {
 	// memory), then merged pairwise, moving the lines: sorting the spans
 	// of lines spread over the chunks would wait on memory at every
 	// comparison. Stable, so the first added of equal series comes first.
-	const sortBlock = 32
+	const sortBlock = 256
 	for b := 0; b < len(spans); b += sortBlock {
 		block := spans[b:min(b+sortBlock, len(spans))]
-		for i := 1; i < len(block); i++ {
-			for j := i; j > 0 && d.compareLines(line(block[j-1]), line(block[j])) > 0; j-- {
-				block[j-1], block[j] = block[j], block[j-1]
+		slices.SortFunc(block, func(x, y span) int {
+			if c := d.compareLines(line(x), line(y)); c != 0 {
+				return c
 			}
-		}
+			if x.chunk != y.chunk { // the order they were added in
+				return int(x.chunk - y.chunk)
+			}
+			return int(x.start - y.start)
+		})
 		for _, s := range block {
 			f.lines = append(f.lines, line(s)...)
 			f.ends = append(f.ends, len(f.lines))
@@ -415,7 +419,12 @@ func (fs *Families) drop(n int, format string, args ...any) {
 // Exposition is the text exposition of a set of Families, and lazily its
 // gzip form. It is immutable and shared by every scrape that serves it.
 type Exposition struct {
-	text     []byte
+	// segs are the text in pieces: each family's HELP/TYPE header and its
+	// series. A family from a single part shares that part's bytes (no
+	// copy: the exposition and the collectors' rendered families hold the
+	// text once); merged families have their own.
+	segs     [][]byte
+	size     int
 	index    []familySpan // sorted by name
 	series   int
 	dropped  int
@@ -425,7 +434,7 @@ type Exposition struct {
 	gz     []byte // a complete gzip member of text
 }
 
-// familySpan locates a family (HELP, TYPE and series) in the text.
+// familySpan locates a family (HELP, TYPE and series): segs[start:end].
 type familySpan struct {
 	name       string
 	start, end int
@@ -466,18 +475,23 @@ func Render(parts ...Families) *Exposition {
 		}
 	}
 	sort.Strings(names)
-	e := &Exposition{text: make([]byte, 0, size), index: make([]familySpan, 0, len(names))}
+	e := &Exposition{segs: make([][]byte, 0, 2*len(names)), index: make([]familySpan, 0, len(names))}
 	for _, name := range names {
 		g := groups[name]
-		start := len(e.text)
-		e.text = append(e.text, g[0].desc.header...)
+		start := len(e.segs)
+		e.segs = append(e.segs, g[0].desc.header)
 		if len(g) == 1 {
-			e.text = append(e.text, g[0].lines...)
+			if len(g[0].lines) > 0 {
+				e.segs = append(e.segs, g[0].lines)
+			}
 			e.series += len(g[0].ends)
 		} else {
 			e.mergeSeries(g, &out)
 		}
-		e.index = append(e.index, familySpan{name, start, len(e.text)})
+		e.index = append(e.index, familySpan{name, start, len(e.segs)})
+	}
+	for _, seg := range e.segs {
+		e.size += len(seg)
 	}
 	e.dropped, e.problems = out.dropped, out.problems
 	return e
@@ -494,13 +508,23 @@ func (e *Exposition) mergeSeries(g []*family, out *Families) {
 		}
 	}
 	heap.Init(h)
+	size := 0
+	for _, f := range g {
+		size += len(f.lines)
+	}
+	merged := make([]byte, 0, size)
+	defer func() {
+		if len(merged) > 0 {
+			e.segs = append(e.segs, merged)
+		}
+	}()
 	var last []byte
 	for len(h.cs) > 0 {
 		c := h.cs[0]
 		if last != nil && d.compareLines(last, c.line) == 0 {
 			out.drop(1, "duplicate series dropped: %s", bytes.TrimSuffix(c.line, []byte{'\n'}))
 		} else {
-			e.text = append(e.text, c.line...)
+			merged = append(merged, c.line...)
 			e.series++
 			last = c.line
 		}
@@ -542,8 +566,15 @@ func (h *mergeHeap) Pop() any {
 }
 
 // Text returns the exposition in the Prometheus text format (version
-// 0.0.4). The slice is shared: do not modify it.
-func (e *Exposition) Text() []byte { return e.text }
+// 0.0.4), as one new slice (tests, Manager.Collect); /metrics writes
+// Segments instead.
+func (e *Exposition) Text() []byte { return bytes.Join(e.segs, nil) }
+
+// Segments returns the text in pieces, shared: do not modify them.
+func (e *Exposition) Segments() [][]byte { return e.segs }
+
+// Size returns the length of the text.
+func (e *Exposition) Size() int { return e.size }
 
 // Series returns the number of series.
 func (e *Exposition) Series() int { return e.series }
@@ -575,12 +606,12 @@ func (e *Exposition) find(name string) (familySpan, bool) {
 
 // family returns the text (HELP, TYPE and series) of one family, nil when
 // absent.
-func (e *Exposition) family(name string) []byte {
+func (e *Exposition) family(name string) [][]byte {
 	s, ok := e.find(name)
 	if !ok {
 		return nil
 	}
-	return e.text[s.start:s.end]
+	return e.segs[s.start:s.end]
 }
 
 // Gzip returns the text compressed as one gzip member (RFC 1952). It is
@@ -588,7 +619,7 @@ func (e *Exposition) family(name string) []byte {
 // call it right after Render (before publishing) so no scrape waits. The
 // slice is shared: do not modify it.
 func (e *Exposition) Gzip() []byte {
-	e.gzOnce.Do(func() { e.gz = gzipMember(e.text) })
+	e.gzOnce.Do(func() { e.gz = gzipMember(e.segs) })
 	return e.gz
 }
 
@@ -596,14 +627,16 @@ func (e *Exposition) Gzip() []byte {
 // final block), its CRC-32 and the length of the text.
 func (e *Exposition) deflate() (stream []byte, crc uint32, size int) {
 	gz := e.Gzip()
-	return gz[len(gzipHeader) : len(gz)-8], binary.LittleEndian.Uint32(gz[len(gz)-8:]), len(e.text)
+	return gz[len(gzipHeader) : len(gz)-8], binary.LittleEndian.Uint32(gz[len(gz)-8:]), e.size
 }
 
 // gzipHeader starts every gzip member written here: no name, no time,
 // OS unknown (as compress/gzip writes it).
 var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}
 
-// gzipLevel is the compression level of the pre-encoded exposition.
+// gzipLevel is the compression level of the pre-encoded exposition:
+// promhttp's, once per exposition. (At 300,000 series on 2 cores:
+// default 0.67 s → 7.6 MB; BestSpeed 0.31 s → 8.8 MB.)
 const gzipLevel = flate.DefaultCompression
 
 // gzipChunk is the size of the pieces compressed in parallel.
@@ -613,19 +646,21 @@ const gzipChunk = 1 << 20
 // gzipChunk bytes (cut after a newline) are compressed in parallel, each
 // ended by a sync flush (byte-aligned, not final), and joined: one DEFLATE
 // stream, closed by an empty final block.
-func gzipMember(text []byte) []byte {
+func gzipMember(segs [][]byte) []byte {
 	var pieces [][]byte
-	for rest := text; len(rest) > 0; {
-		n := len(rest)
-		if n > gzipChunk {
-			n = gzipChunk
-			if nl := bytes.IndexByte(rest[n:], '\n'); nl >= 0 {
-				n += nl + 1
-			} else {
-				n = len(rest)
+	for _, seg := range segs {
+		for rest := seg; len(rest) > 0; {
+			n := len(rest)
+			if n > gzipChunk {
+				n = gzipChunk
+				if nl := bytes.IndexByte(rest[n:], '\n'); nl >= 0 {
+					n += nl + 1
+				} else {
+					n = len(rest)
+				}
 			}
+			pieces, rest = append(pieces, rest[:n]), rest[n:]
 		}
-		pieces, rest = append(pieces, rest[:n]), rest[n:]
 	}
 	out := make([][]byte, len(pieces))
 	next := make(chan int, len(pieces))
@@ -658,7 +693,12 @@ func gzipMember(text []byte) []byte {
 		gz = append(gz, o...)
 	}
 	gz = append(gz, finalBlock...)
-	return appendGzipTrailer(gz, crc32.ChecksumIEEE(text), len(text))
+	crc, n := uint32(0), 0
+	for _, seg := range segs {
+		crc = crc32.Update(crc, crc32.IEEETable, seg)
+		n += len(seg)
+	}
+	return appendGzipTrailer(gz, crc, n)
 }
 
 // finalBlock is an empty, final, stored DEFLATE block, written at a byte

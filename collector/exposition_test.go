@@ -179,6 +179,25 @@ func TestDuplicateSeriesAreDroppedAndCounted(t *testing.T) {
 	if first.Dropped() != 2 || first.Series() != 3 {
 		t.Errorf("builder: %d dropped, %d series; want 2, 3", first.Dropped(), first.Series())
 	}
+	// Many duplicates, through the block sort and the merges: the first
+	// added of each series stays.
+	many := NewBuilder()
+	for i := range 3000 {
+		many.Add(testFamC, float64(i), fmt.Sprintf("%03d", (i*7)%1000))
+	}
+	mf := many.Families()
+	if mf.Dropped() != 2000 || mf.Series() != 1000 {
+		t.Errorf("many: %d dropped, %d series; want 2000, 1000", mf.Dropped(), mf.Series())
+	}
+	for i := range 1000 {
+		// (i*7)%1000 == k first for i = k*143%1000 (7*143 = 1001).
+		k := i
+		want := fmt.Sprintf("test_c{v=\"%03d\"} %d\n", k, k*143%1000)
+		if got := string(mf.fams[0].line(i)); got != want {
+			t.Fatalf("many: line %d %q, want %q", i, got, want)
+		}
+	}
+
 	b = NewBuilder()
 	b.Add(testFamC, 9, "y") // duplicate of the first part's: dropped
 	b.Add(testFamC, 4, "z")
@@ -326,7 +345,7 @@ func TestExpositionIndex(t *testing.T) {
 	if e.Has("test_b") || e.Has("zzz") || e.Has("") {
 		t.Error("Has reports absent families")
 	}
-	if got := string(e.family("test_b_total")); got != "# HELP test_b_total \n# TYPE test_b_total counter\ntest_b_total 42\n" {
+	if got := string(bytes.Join(e.family("test_b_total"), nil)); got != "# HELP test_b_total \n# TYPE test_b_total counter\ntest_b_total 42\n" {
 		t.Errorf("family text %q", got)
 	}
 }

@@ -174,9 +174,8 @@ func (h *scrapeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	format := expfmt.NegotiateAccept(r.Header, expfmt.FmtText)
-	static := staticBufs.Get().(*bytes.Buffer)
-	static.Reset()
-	defer staticBufs.Put(static)
+	static := getBuffer()
+	defer putBuffer(static)
 	enc := expfmt.NewEncoder(static, format)
 	for _, mf := range mfs {
 		name := mf.GetName()
@@ -195,21 +194,20 @@ func (h *scrapeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	text := [][]byte{static.Bytes(), e.Text()}
+	text := append([][]byte{static.Bytes()}, e.Segments()...)
 	if filter != nil {
 		text = text[:1]
 		for _, s := range e.index {
 			if filter[s.name] {
-				text = append(text, e.text[s.start:s.end])
+				text = append(text, e.segs[s.start:s.end]...)
 			}
 		}
 	}
 	gz := acceptsGzip(r)
 	body := text
 	if gz {
-		zbuf := staticBufs.Get().(*bytes.Buffer)
-		zbuf.Reset()
-		defer staticBufs.Put(zbuf)
+		zbuf := getBuffer()
+		defer putBuffer(zbuf)
 		if filter != nil {
 			body = [][]byte{gzipPieces(zbuf, text)}
 		} else {
@@ -236,6 +234,20 @@ func (h *scrapeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		h.opts.Logger.Error("Scrape: writing the response failed", "err", err)
 		h.errCnt.WithLabelValues("encoding").Inc()
+	}
+}
+
+func getBuffer() *bytes.Buffer {
+	b := staticBufs.Get().(*bytes.Buffer)
+	b.Reset()
+	return b
+}
+
+// putBuffer keeps b for another scrape, unless a filtered gzip answer made
+// it big.
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= 1<<20 {
+		staticBufs.Put(b)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,9 +56,14 @@ type Manager struct {
 	mu      sync.RWMutex
 	targets []*target
 
-	// renderMu serialises republish; expo is its latest result.
-	renderMu sync.Mutex
-	expo     atomic.Pointer[Exposition]
+	// renderMu serialises republish; expo is its latest result. published
+	// counts the changes asked to be rendered, rendered (under renderMu)
+	// those the latest render covers.
+	renderMu  sync.Mutex
+	expo      atomic.Pointer[Exposition]
+	published atomic.Uint64
+	rendered  uint64
+	lastFreed time.Time
 
 	reloadMu          sync.Mutex
 	reloadTimeout     time.Duration
@@ -369,7 +375,7 @@ func (m *Manager) Readiness() (ready bool, noData []string) {
 			default:
 				ready = false
 			}
-			if st := r.cur.Load(); st == nil || st.snap == nil {
+			if st := r.cur.Load(); st == nil || !st.hasData {
 				noData = append(noData, t.cfg.Name+"/"+r.name)
 			}
 		}
@@ -416,9 +422,20 @@ func (m *Manager) Exposition() *Exposition {
 // rendered snapshots of its collectors into one Exposition and publishes
 // it. It runs after each refresh and each configuration change; a scrape
 // never renders.
+//
+// Calls coalesce: a call whose change an already finished render covered
+// returns at once, so many collectors finishing together render once or
+// twice, not once each. The gzip form is computed here too, so no scrape
+// waits for it.
 func (m *Manager) republish() {
+	want := m.published.Add(1)
 	m.renderMu.Lock()
 	defer m.renderMu.Unlock()
+	if m.rendered >= want {
+		return
+	}
+	// Every state published before this load is read below.
+	covers := m.published.Load()
 	m.mu.RLock()
 	ts := m.targets
 	m.mu.RUnlock()
@@ -453,8 +470,21 @@ func (m *Manager) republish() {
 	if e.Dropped() > 0 {
 		m.log.Error("series rendered twice were dropped from the exposition", "dropped", e.Dropped(), "problems", strings.Join(e.Problems(), "; "))
 	}
+	e.Gzip()
 	m.expo.Store(e)
+	m.rendered = covers
+	// A large refresh leaves hundreds of MB of garbage (decoded pages)
+	// that the runtime would keep from the OS for minutes: hand it back,
+	// at most once a minute, so the resident size is what is in use.
+	if len(e.Text()) >= freeOSMemoryAbove && time.Since(m.lastFreed) > time.Minute {
+		debug.FreeOSMemory()
+		m.lastFreed = time.Now()
+	}
 }
+
+// freeOSMemoryAbove is the exposition size from which a publish returns
+// freed memory to the OS (about 15,000 desktops with per-desktop series).
+const freeOSMemoryAbove = 8 << 20
 
 // Describe implements prometheus.Collector. The Manager is an unchecked
 // collector: its label values (new enum values) are not known in advance.

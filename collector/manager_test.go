@@ -198,7 +198,7 @@ func TestManagerPanicIsAFailure(t *testing.T) {
 	r := &runner{name: "x", interval: time.Hour, logger: slog.New(slog.DiscardHandler), now: time.Now, firstDone: make(chan struct{}),
 		refresh: func(context.Context) (Snapshot, error) { panic("boom") }}
 	r.refreshOnce(context.Background())
-	if st := r.cur.Load(); st == nil || st.success || st.snap != nil {
+	if st := r.cur.Load(); st == nil || st.success || st.hasData {
 		t.Fatalf("state after panic: %+v", st)
 	}
 }

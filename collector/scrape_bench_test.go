@@ -320,7 +320,7 @@ func BenchmarkRender(b *testing.B) {
 			e := Render(parts...)
 			b.ReportAllocs()
 			for b.Loop() {
-				_ = gzipMember(e.Text())
+				_ = gzipMember(e.Segments())
 			}
 			b.ReportMetric(float64(len(e.Text())), "text_bytes")
 			b.ReportMetric(float64(len(e.Gzip())), "gzip_bytes")

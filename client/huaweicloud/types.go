@@ -25,10 +25,10 @@ import (
 //
 // The raw… readers read the raw bytes of one JSON value, as
 // client.JSONScanner hands them out (already known to be valid JSON), and
-// give exactly what the encoding/json types they replace gave (flexBool,
-// flexInt, flexAddresses and the desktop's struct, kept in oracle_test.go
-// as the reference the fuzz tests hold them to). A nil raw value is an
-// absent member.
+// give exactly what the encoding/json types they replace gave (the flex…
+// types and the desktop's struct, kept in oracle_test.go as the reference
+// the differential fuzz tests hold them to). A nil raw value is an absent
+// member.
 
 // flexString accepts a string, number, boolean or null. Objects and arrays
 // become "". It is the encoding/json form of rawString, for error bodies.
@@ -61,27 +61,27 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 // Objects and arrays are "".
 func rawString(raw []byte) string {
 	var tmp [64]byte
-	b, _ := rawStringBytes(raw, tmp[:0])
+	b := rawStringBytes(raw, tmp[:0])
 	return string(b)
 }
 
-// rawStringBytes is rawString's bytes: raw's own when no decoding is needed,
-// else appended to tmp. plain reports the former.
-func rawStringBytes(raw, tmp []byte) (b []byte, plain bool) {
+// rawStringBytes is rawString's bytes: raw's own when no decoding is
+// needed, else appended to tmp.
+func rawStringBytes(raw, tmp []byte) []byte {
 	if len(raw) == 0 {
-		return nil, true
+		return nil
 	}
 	switch raw[0] {
 	case '"':
 		s := raw[1 : len(raw)-1]
-		if bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
-			return s, true
+		if client.PlainJSONString(s) {
+			return s
 		}
-		return client.AppendJSONString(tmp, s), false
+		return client.AppendJSONString(tmp, s)
 	case 'n', '{', '[':
-		return nil, true
+		return nil
 	}
-	return raw, true // number, true, false
+	return raw // number, true, false
 }
 
 // rawBool reads true/false, "true"/"false", "on"/"off", "yes"/"no", 1/0
@@ -328,13 +328,13 @@ func (in *interner) str(b []byte) string {
 // rawString is the package's rawString, interned.
 func (in *interner) rawString(raw []byte) string {
 	var tmp [64]byte
-	b, _ := rawStringBytes(raw, tmp[:0])
+	b := rawStringBytes(raw, tmp[:0])
 	return in.str(b)
 }
 
 // decoded is the raw content of a JSON string (a key) decoded, interned.
 func (in *interner) decoded(raw []byte) string {
-	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+	if client.PlainJSONString(raw) {
 		return in.str(raw)
 	}
 	var tmp [64]byte
