@@ -2,8 +2,11 @@ package collector
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/workspace-exporter/workspace_exporter/client/huaweicloud"
 	"github.com/workspace-exporter/workspace_exporter/simulator"
@@ -46,19 +49,40 @@ func benchRefresh(b *testing.B, n int, perDesktop bool) (RefreshFunc, *simulator
 	return refresh, sim
 }
 
-// BenchmarkDesktopsRefresh100k: one background refresh of a 100,000-desktop
-// fleet: 200 signed page requests to the loopback simulator, decoding and
-// the snapshot build.
-func BenchmarkDesktopsRefresh100k(b *testing.B) {
-	refresh, sim := benchRefresh(b, 100000, true)
-	sim.ResetCounters()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := refresh(context.Background()); err != nil {
-			b.Fatal(err)
-		}
+// BenchmarkDesktopsRefresh: one background refresh of a 10,000 and a
+// 100,000-desktop fleet: signed page requests to the loopback simulator,
+// decoding, the snapshot build and its rendering, as a runner does.
+// cpu-s/refresh is the process's CPU time (user + system) per refresh,
+// the in-process simulator's included.
+func BenchmarkDesktopsRefresh(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("desktops=%d", n), func(b *testing.B) {
+			refresh, sim := benchRefresh(b, n, true)
+			sim.ResetCounters()
+			b.ReportAllocs()
+			cpu := processCPU()
+			for b.Loop() {
+				snap, err := refresh(context.Background())
+				if err != nil {
+					b.Fatal(err)
+				}
+				bld := NewBuilder()
+				snap.Render(bld, "bench")
+				bld.Families()
+			}
+			b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/refresh")
+			b.ReportMetric(float64(sim.Requests(huaweicloud.OpListDesktopsDetail))/float64(b.N), "requests/refresh")
+		})
 	}
-	b.ReportMetric(float64(sim.Requests(huaweicloud.OpListDesktopsDetail))/float64(b.N), "requests/refresh")
+}
+
+// processCPU is the CPU time (user + system) the process has used so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkDesktopsRender100k: what publishing a refresh of 100,000
