@@ -131,7 +131,7 @@ func run(args []string) int {
 
 	mgr, err := collector.NewManager(collector.Options{
 		Logger:     logger,
-		Registerer: collector.WithoutManager(reg),
+		Registerer: reg,
 		UserAgent:  version.ComponentUserAgent(programName),
 	})
 	if err != nil {

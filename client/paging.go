@@ -109,6 +109,9 @@ type Page[T any] struct {
 	Invalid  int      // elements skipped
 	Total    int64    // the announced total, when HasTotal
 	HasTotal bool
+	// NextToken is the continuation token of a token-paged list ("" on
+	// the last page).
+	NextToken string
 }
 
 // WalkOffset walks an offset/limit list and returns every item, or an
@@ -136,25 +139,32 @@ func WalkOffsetRaw[T any](ctx context.Context, t *Transport, l OffsetList, decod
 		l.MaxPages = 10000
 	}
 	l.Concurrency = max(l.Concurrency, 1)
+	return walkTwice(ctx, t, l.Op.Name, &stats, func() ([]T, error) { return walkOnce(ctx, t, &l, decode, &stats) })
+}
+
+// walkTwice runs one walk, and a second one when the first was
+// inconsistent; a second inconsistency is the error. It accounts the
+// skipped elements of the walk that succeeded, once.
+func walkTwice[T any](ctx context.Context, t *Transport, op string, stats *WalkStats, once func() ([]T, error)) ([]T, WalkStats, error) {
 	for {
 		stats.Walks++
-		items, err := walkOnce(ctx, t, &l, decode, &stats)
+		items, err := once()
 		var inc *InconsistentError
 		if errors.As(err, &inc) && stats.Walks == 1 && ctx.Err() == nil {
-			t.log.Warn("list walk was inconsistent, walking it again", "operation", l.Op.Name, "problem", inc.Problem)
+			t.log.Warn("list walk was inconsistent, walking it again", "operation", op, "problem", inc.Problem)
 			continue
 		}
 		if err != nil {
 			if stats.Walks > 1 && errors.As(err, &inc) {
 				err = fmt.Errorf("%w (a second walk was inconsistent too; the fleet may be changing faster than it can be listed)", err)
 			}
-			return nil, stats, err
+			return nil, *stats, err
 		}
 		if stats.Invalid > 0 {
-			t.obs.ObserveInvalidItems(l.Op.Name, stats.Invalid)
-			t.log.Warn("skipped list elements that are not objects or lack a valid ID", "operation", l.Op.Name, "skipped", stats.Invalid)
+			t.obs.ObserveInvalidItems(op, stats.Invalid)
+			t.log.Warn("skipped list elements that are not objects or lack a valid ID", "operation", op, "skipped", stats.Invalid)
 		}
-		return items, stats, nil
+		return items, *stats, nil
 	}
 }
 
@@ -231,6 +241,13 @@ func walkOnce[T any](ctx context.Context, t *Transport, l *OffsetList, decode Ra
 			prev = next
 		}
 	}
+	return joinPages(t, l.Op.Name, pages, stats)
+}
+
+// joinPages joins the pages' items in order, counting their skipped
+// elements; an item seen twice makes the walk inconsistent. Page offsets
+// are the positions of their first elements.
+func joinPages[T any](t *Transport, op string, pages []Page[T], stats *WalkStats) ([]T, error) {
 	count := 0
 	for i := range pages {
 		count += len(pages[i].Items)
@@ -242,7 +259,7 @@ func walkOnce[T any](ctx context.Context, t *Transport, l *OffsetList, decode Ra
 		p := &pages[i]
 		for j, id := range p.IDs {
 			if at, dup := seen[id]; dup {
-				return nil, &InconsistentError{l.Op.Name, fmt.Sprintf("item %s appears twice, at offsets %d and %d", t.red.Message(id), at, p.Offset+j)}
+				return nil, &InconsistentError{op, fmt.Sprintf("item %s appears twice, at offsets %d and %d", t.red.Message(id), at, p.Offset+j)}
 			}
 			seen[id] = p.Offset + j
 		}
@@ -347,6 +364,15 @@ func DecodePage[T any](body io.Reader, op, listKey, totalKey string, limit int, 
 // is just faster. Only the value being read is held in memory, and
 // nothing is read past the object's closing brace.
 func DecodePageRaw[T any](body io.Reader, op, listKey, totalKey string, limit int, decode RawItemDecoder[T]) (Page[T], error) {
+	return decodePageKeys(body, op, listKey, totalKey, "", limit, decode)
+}
+
+// maxTokenLen bounds a continuation token, which goes back into a URL.
+const maxTokenLen = 4096
+
+// decodePageKeys is DecodePageRaw that also reads the string member
+// tokenKey (when not "") into Page.NextToken.
+func decodePageKeys[T any](body io.Reader, op, listKey, totalKey, tokenKey string, limit int, decode RawItemDecoder[T]) (Page[T], error) {
 	var p Page[T]
 	invalid := func(format string, args ...any) error {
 		return &InvalidResponseError{Operation: op, Problem: fmt.Sprintf(format, args...)}
@@ -462,6 +488,22 @@ func DecodePageRaw[T any](body io.Reader, op, listKey, totalKey string, limit in
 				return p, jsonError(err)
 			}
 			p.Total, p.HasTotal = parseCount(raw)
+		case string(scratch) == tokenKey && tokenKey != "":
+			if err := colon(s); err != nil {
+				return p, jsonError(err)
+			}
+			raw, err := s.value(nil)
+			if err != nil {
+				return p, jsonError(err)
+			}
+			var tok string
+			switch {
+			case json.Unmarshal(raw, &tok) != nil:
+				return p, invalid("%q is not a string", tokenKey)
+			case len(tok) > maxTokenLen:
+				return p, invalid("%q is %d bytes long, over %d", tokenKey, len(tok), maxTokenLen)
+			}
+			p.NextToken = tok
 		default:
 			if err := colon(s); err != nil {
 				return p, jsonError(err)

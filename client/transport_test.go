@@ -73,6 +73,7 @@ var testOp = Operation{Name: "ListThings", Method: http.MethodGet, Path: "/v2/th
 var testSpec = &Spec{Provider: "test", Operations: []OperationSpec{
 	{Name: "ListThings", Method: http.MethodGet, Path: "/v2/things", Paging: OffsetPaging, ListKey: "things", TotalKey: "total", MinLimit: 1, MaxLimit: 500},
 	{Name: "GetThing", Method: http.MethodGet, Path: "/v2/things/{id}"},
+	{Name: "ListTokens", Method: http.MethodGet, Path: "/v2/tokens", Paging: TokenPaging, ListKey: "Items", TotalKey: "TotalCount", MinLimit: 1, MaxLimit: 100},
 }}
 
 func newTestTransport(t testing.TB, endpoint string, mod func(*TransportConfig)) (*Transport, *countingObserver) {

@@ -354,40 +354,6 @@ func clientGone(err error) bool {
 	return strings.Contains(s, "broken pipe") || strings.Contains(s, "connection reset by peer")
 }
 
-// WithoutManager returns a Registerer that passes every registration on to
-// r, except that of a *Manager, which it accepts and drops. Give it to
-// NewManager as Options.Registerer when the Manager's snapshots are served
-// by NewHandler: the Manager's own instruments (API requests, reload
-// gauges) still land in r, while its snapshots are served from its
-// exposition and not a second time through r.
-func WithoutManager(r prometheus.Registerer) prometheus.Registerer {
-	return withoutManager{r}
-}
-
-type withoutManager struct{ prometheus.Registerer }
-
-func (w withoutManager) Register(c prometheus.Collector) error {
-	if _, ok := c.(*Manager); ok {
-		return nil
-	}
-	return w.Registerer.Register(c)
-}
-
-func (w withoutManager) MustRegister(cs ...prometheus.Collector) {
-	for _, c := range cs {
-		if err := w.Register(c); err != nil {
-			panic(err)
-		}
-	}
-}
-
-func (w withoutManager) Unregister(c prometheus.Collector) bool {
-	if _, ok := c.(*Manager); ok {
-		return true
-	}
-	return w.Registerer.Unregister(c)
-}
-
 // ReadyHandler serves /-/ready from m.Readiness: 200 once every enabled
 // collector of every target has finished its first refresh attempt, 503
 // before that (and while no target is configured). The body names the

@@ -58,7 +58,7 @@ func handlerRunner(tg, name string, finished bool, snap Snapshot) *runner {
 func handlerManager(t *testing.T, targets map[string][]*runner) (*Manager, *prometheus.Registry) {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	m, err := NewManager(Options{Registerer: WithoutManager(reg)})
+	m, err := NewManager(Options{Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,6 +49,7 @@ func newHostileTarget(t *testing.T, n int, extra string) *hostileTarget {
 		t.Fatal(err)
 	}
 	t.Cleanup(m.Close)
+	h.reg.MustRegister(m)
 	h.m = m
 	applyYAML(t, m, simYAML(url, benchCredentials, "api: {max_retries: 1, min_backoff: 10ms, max_backoff: 20ms}", extra))
 	return h

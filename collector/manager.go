@@ -106,7 +106,7 @@ func NewManager(opts Options) (*Manager, error) {
 			Help: "Unix time of the latest successful configuration load.",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.api, m.reloadSuccess, m.reloadSuccessTime, m} {
+	for _, c := range []prometheus.Collector{m.api, m.reloadSuccess, m.reloadSuccessTime} {
 		if err := opts.Registerer.Register(c); err != nil {
 			cancel()
 			return nil, fmt.Errorf("collector: registering metrics: %w", err)

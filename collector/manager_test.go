@@ -97,6 +97,9 @@ func newTestManager(t *testing.T, now func() time.Time) (*Manager, *prometheus.R
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Tests gather the snapshots through the registry too (Collect);
+	// /metrics serves the exposition directly.
+	reg.MustRegister(m)
 	t.Cleanup(m.Close)
 	return m, reg
 }

@@ -67,6 +67,7 @@ func TestToyProviderThroughTheFramework(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
+	reg.MustRegister(m)
 	cfg, err := config.Parse([]byte(`targets:
   - name: toy
     provider: toycloud

@@ -38,19 +38,21 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/workspace-exporter/workspace_exporter/client/huaweicloud/hwspec"
 )
 
 // Operation names, as used by Requests, Fault.Operation and ServeVerbatim.
 const (
 	// OperationListDesktopsDetail is GET /v2/{project_id}/desktops/detail.
-	OperationListDesktopsDetail = "ListDesktopsDetail"
+	OperationListDesktopsDetail = hwspec.OpListDesktopsDetail
 	// OperationUnknown counts requests for paths the simulator does not serve.
 	OperationUnknown = "Unknown"
 )
 
 // DefaultMaxLimit is the largest accepted limit unless Options.MaxLimit says
 // otherwise; it is the documented maximum of ListDesktopsDetail.
-const DefaultMaxLimit = 500
+var DefaultMaxLimit = hwspec.Spec.Operation(hwspec.OpListDesktopsDetail).MaxLimit
 
 // maxBody bounds the request body, as the API gateway does for AK/SK requests.
 const maxBody = 12 << 20
@@ -497,19 +499,22 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // route maps a path to its operation and the project it names ("" if none).
+// route finds the operation of a GET path in the spec table the client
+// uses (hwspec), and the project of the path.
 func route(path string) (op, project string) {
 	rest, ok := strings.CutPrefix(path, "/v2/")
 	if !ok {
 		return OperationUnknown, ""
 	}
-	project, rest, ok = strings.Cut(rest, "/")
+	project, _, ok = strings.Cut(rest, "/")
 	if !ok || project == "" {
 		return OperationUnknown, ""
 	}
-	if rest == "desktops/detail" {
-		return OperationListDesktopsDetail, project
+	row, ok := hwspec.Spec.Match(http.MethodGet, path)
+	if !ok {
+		return OperationUnknown, project
 	}
-	return OperationUnknown, project
+	return row.Name, project
 }
 
 func (s *Simulator) write(w http.ResponseWriter, st *reqState, status int, body []byte) {

@@ -5,12 +5,13 @@ import (
 	"context"
 
 	"github.com/workspace-exporter/workspace_exporter/client"
+	"github.com/workspace-exporter/workspace_exporter/client/huaweicloud/hwspec"
 	"github.com/workspace-exporter/workspace_exporter/model"
 )
 
 // OpListDesktopsDetail is the operation name of GET /v2/{project_id}/desktops/detail
 // (API reference §4.3.8), used in errors and request accounting.
-const OpListDesktopsDetail = "ListDesktopsDetail"
+const OpListDesktopsDetail = hwspec.OpListDesktopsDetail
 
 // Paging of §4.3.8: offset from 0, limit 1..500, the total in total_count.
 const (
