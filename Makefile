@@ -68,7 +68,7 @@ rules: check-promtool
 ## bench: the real binary on the demo fleet (10k and 100k desktops: scrapes through HTTP, RSS, next to the client_golang floor), then refresh, render, decoding and simulator benchmarks.
 bench:
 	$(GO) test -run '^$$' -bench 'DemoEndToEnd' -benchtime 20x .
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 5x ./collector/ ./client/... ./simulator/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 5x ./collector/ ./client/... ./simulator/...
 
 ## fuzz: run every native fuzz target (func FuzzXxx) for FUZZTIME each (default 30s), one at a time.
 fuzz:

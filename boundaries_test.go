@@ -16,8 +16,9 @@ func goListDeps(t *testing.T, pkgs ...string) []string {
 	return strings.Fields(string(out))
 }
 
-// The shape the project keeps: collectors are provider-neutral, and the
-// cloud clients know nothing of Prometheus' client library.
+// The shape the project keeps: collectors and the shared simulator are
+// provider-neutral, and the cloud clients know nothing of Prometheus'
+// client library.
 func TestPackageBoundaries(t *testing.T) {
 	const mod = "github.com/workspace-exporter/workspace_exporter/"
 	providerPkgs := map[string]bool{}
@@ -34,6 +35,13 @@ func TestPackageBoundaries(t *testing.T) {
 			if providerPkgs[dep] || strings.HasPrefix(dep, mod+"simulator") {
 				t.Errorf("%s depends on %s: collectors and the neutral packages must not import a provider or the simulator", pkg, dep)
 			}
+		}
+	}
+	// The shared simulator machinery is provider-neutral: the provider
+	// simulators (simulator/<provider>) build on it, never the reverse.
+	for _, dep := range goListDeps(t, "./simulator") {
+		if providerPkgs[dep] || strings.HasPrefix(dep, mod+"simulator/") || strings.HasPrefix(dep, "github.com/huaweicloud/") {
+			t.Errorf("./simulator depends on %s: the shared simulator must not import a provider package, a provider simulator or a cloud SDK", dep)
 		}
 	}
 	// Our own packages under these must not import client_golang. (It

@@ -14,6 +14,7 @@ import (
 	"github.com/workspace-exporter/workspace_exporter/collector"
 	"github.com/workspace-exporter/workspace_exporter/config"
 	"github.com/workspace-exporter/workspace_exporter/simulator"
+	hwsim "github.com/workspace-exporter/workspace_exporter/simulator/huaweicloud"
 )
 
 type demoOptions struct {
@@ -46,7 +47,7 @@ func startDemo(ctx context.Context, mgr *collector.Manager, o demoOptions, logge
 	}
 	ak, sk := randomHex(10), randomHex(20)
 	project := randomHex(16)
-	sim, err := simulator.New(simulator.Options{
+	sim, err := hwsim.New(hwsim.Options{
 		ProjectID:   project,
 		Credentials: []simulator.Credential{{AccessKey: ak, SecretKey: sk}},
 		Desktops:    o.desktops,
@@ -55,7 +56,10 @@ func startDemo(ctx context.Context, mgr *collector.Manager, o demoOptions, logge
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range faults {
+	for i, f := range faults {
+		if err := sim.CheckFault(f); err != nil { // e.g. enum_flood naming a field desktops lack
+			return nil, fmt.Errorf("--demo.faults: fault %d: %w", i+1, err)
+		}
 		sim.InjectFault(f)
 	}
 	url, err := sim.Start("127.0.0.1:0")

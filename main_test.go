@@ -28,6 +28,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/workspace-exporter/workspace_exporter/simulator"
+	hwsim "github.com/workspace-exporter/workspace_exporter/simulator/huaweicloud"
 )
 
 // These tests run the real binary, as a user would.
@@ -259,7 +260,7 @@ const (
 )
 
 func TestConfigFileReloadAndSecrets(t *testing.T) {
-	sim, err := simulator.New(simulator.Options{
+	sim, err := hwsim.New(hwsim.Options{
 		ProjectID:   project,
 		Credentials: []simulator.Credential{{AccessKey: goodAK, SecretKey: goodSK, SecurityToken: goodToken}},
 		Desktops:    700,
@@ -537,6 +538,20 @@ func TestIdleKeepAliveConnectionsAreClosed(t *testing.T) {
 	}
 }
 
+// A --demo.faults the simulator cannot inject stops the demo with the
+// reason, whether ParseFaults or the simulator's provider rejects it.
+func TestDemoRejectsBadFaults(t *testing.T) {
+	for spec, want := range map[string]string{
+		"bogus=0.1":                          `unknown fault kind \"bogus\"`, // quotes escaped by the logger
+		"throttle=0.1,enum_flood=colour:0.1": `fault 2: enum_flood fault: Fields may name status, login_status and task_status, got \"colour\"`,
+	} {
+		out, err := exec.Command(binary, "--demo", "--demo.faults="+spec, "--web.listen-address=127.0.0.1:0").CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), want) {
+			t.Errorf("%s: %v %s", spec, err, out)
+		}
+	}
+}
+
 func TestWebTimeoutFlagsMustBePositive(t *testing.T) {
 	for _, f := range []string{"--web.read-header-timeout=0s", "--web.write-timeout=-1s", "--web.idle-timeout=0s"} {
 		out, err := exec.Command(binary, "--demo", f).CombinedOutput()
@@ -549,7 +564,7 @@ func TestWebTimeoutFlagsMustBePositive(t *testing.T) {
 // /-/ready is 503 until every collector finished its first refresh, then
 // 200; both name the collectors that have no data.
 func TestReadinessNamesCollectorsWithoutData(t *testing.T) {
-	sim, err := simulator.New(simulator.Options{
+	sim, err := hwsim.New(hwsim.Options{
 		ProjectID:   project,
 		Credentials: []simulator.Credential{{AccessKey: goodAK, SecretKey: goodSK}},
 		Desktops:    5,

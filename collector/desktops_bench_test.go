@@ -10,6 +10,7 @@ import (
 
 	"github.com/workspace-exporter/workspace_exporter/client/huaweicloud"
 	"github.com/workspace-exporter/workspace_exporter/simulator"
+	hwsim "github.com/workspace-exporter/workspace_exporter/simulator/huaweicloud"
 )
 
 const (
@@ -19,9 +20,9 @@ const (
 )
 
 // startSim starts a simulated fleet of n desktops on loopback.
-func startSim(tb testing.TB, n int) (*simulator.Simulator, string) {
+func startSim(tb testing.TB, n int) (*hwsim.Simulator, string) {
 	tb.Helper()
-	sim, err := simulator.New(simulator.Options{ProjectID: benchProject, Credentials: []simulator.Credential{{AccessKey: benchAK, SecretKey: benchSK}}, Desktops: n, Seed: 3})
+	sim, err := hwsim.New(hwsim.Options{ProjectID: benchProject, Credentials: []simulator.Credential{{AccessKey: benchAK, SecretKey: benchSK}}, Desktops: n, Seed: 3})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -35,7 +36,7 @@ func startSim(tb testing.TB, n int) (*simulator.Simulator, string) {
 
 // benchRefresh returns the desktops collector's refresh function wired to
 // a simulated fleet through the real signing client.
-func benchRefresh(b *testing.B, n int, perDesktop bool) (RefreshFunc, *simulator.Simulator) {
+func benchRefresh(b *testing.B, n int, perDesktop bool) (RefreshFunc, *hwsim.Simulator) {
 	b.Helper()
 	sim, url := startSim(b, n)
 	cl, err := huaweicloud.New(huaweicloud.Config{Endpoint: url, ProjectID: benchProject, AccessKey: benchAK, SecretKey: benchSK})

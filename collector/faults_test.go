@@ -10,8 +10,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/workspace-exporter/workspace_exporter/client/huaweicloud/hwspec"
 	"github.com/workspace-exporter/workspace_exporter/config"
 	"github.com/workspace-exporter/workspace_exporter/simulator"
+	hwsim "github.com/workspace-exporter/workspace_exporter/simulator/huaweicloud"
 )
 
 // Each injected fault, when it outlasts the client's retries, marks the
@@ -82,8 +84,8 @@ workspace_api_throttled_total{operation="ListDesktopsDetail",target="sim"} 2
 // through the signed client and the collector into metrics.
 func TestSeedExamplesEndToEnd(t *testing.T) {
 	body := mustRead(t, "../client/huaweicloud/testdata/desktops_detail_seed002.json")
-	_, m, _ := startSimTarget(t, 0, "", func(sim *simulator.Simulator) {
-		sim.ServeVerbatim(simulator.OperationListDesktopsDetail, 200, body)
+	_, m, _ := startSimTarget(t, 0, "", func(sim *hwsim.Simulator) {
+		sim.ServeVerbatim(hwspec.OpListDesktopsDetail, 200, body)
 	})
 	want := `
 # HELP workspace_desktop_info Per-desktop attributes for joins on desktop_id. Always 1.
@@ -144,7 +146,7 @@ func applyYAML(t *testing.T, m *Manager, yaml string) {
 // startSimTarget starts a simulator with n desktops and a Manager with one
 // target "sim" pointing at it (extra is added to the target's YAML), and
 // waits for the first refresh. prepare runs before the first refresh.
-func startSimTarget(t *testing.T, n int, extra string, prepare func(*simulator.Simulator)) (*simulator.Simulator, *Manager, *prometheus.Registry) {
+func startSimTarget(t *testing.T, n int, extra string, prepare func(*hwsim.Simulator)) (*hwsim.Simulator, *Manager, *prometheus.Registry) {
 	t.Helper()
 	sim, url := startSim(t, n)
 	if prepare != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/workspace-exporter/workspace_exporter/simulator"
+	hwsim "github.com/workspace-exporter/workspace_exporter/simulator/huaweicloud"
 )
 
 // lockedBuffer collects log output from several goroutines.
@@ -32,7 +33,7 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 // hostileTarget is a Manager with one target "sim" on a simulator of n
 // desktops, logging at debug into logs, after its first (clean) refresh.
 type hostileTarget struct {
-	sim  *simulator.Simulator
+	sim  *hwsim.Simulator
 	m    *Manager
 	reg  *prometheus.Registry
 	logs *lockedBuffer

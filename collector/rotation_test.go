@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/workspace-exporter/workspace_exporter/simulator"
+	hwsim "github.com/workspace-exporter/workspace_exporter/simulator/huaweicloud"
 )
 
 // Rotating the key files swaps the keys in place: the target keeps its
@@ -25,7 +26,7 @@ import (
 func TestSecretFileRotationKeepsSeries(t *testing.T) {
 	const ak1, sk1 = "RT8KQ2XW7M4ZP9V3N6Y1", "rt5Gh8Kq2Wx7Mz4Pv9Nc3Yb6Jd1Lf0Sa"
 	const ak2, sk2 = "RT3NV6Y1Q8KX2W7M4ZP9", "rt2Lf0SaGh8Kq5Wx7Mz4Pv9Nc3Yb6Jd1"
-	sim, err := simulator.New(simulator.Options{ProjectID: benchProject, Desktops: 40, Seed: 5,
+	sim, err := hwsim.New(hwsim.Options{ProjectID: benchProject, Desktops: 40, Seed: 5,
 		Credentials: []simulator.Credential{{AccessKey: ak1, SecretKey: sk1}, {AccessKey: ak2, SecretKey: sk2}}})
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +135,7 @@ func TestSecretFileRotationKeepsSeries(t *testing.T) {
 // A target rebuilt by a reload (here: its endpoint changed) closes the idle
 // connections of its replaced HTTP client at once, not after 90 s.
 func TestReplacedClientClosesIdleConnections(t *testing.T) {
-	sim, err := simulator.New(simulator.Options{ProjectID: benchProject, Desktops: 10, Seed: 5,
+	sim, err := hwsim.New(hwsim.Options{ProjectID: benchProject, Desktops: 10, Seed: 5,
 		Credentials: []simulator.Credential{{AccessKey: benchAK, SecretKey: benchSK}}})
 	if err != nil {
 		t.Fatal(err)

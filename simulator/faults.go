@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -11,19 +12,22 @@ import (
 	"time"
 )
 
-// FaultKind names a misbehaviour the simulator can inject.
+// FaultKind names a misbehaviour a Server can inject.
 type FaultKind string
 
 // The fault kinds. All of them apply only to requests that passed
-// authentication.
+// authentication. Error answers carry the provider's codes (ErrorCodes)
+// in its error body (Provider.ErrorBody).
 const (
 	// FaultLatency delays the response by Fault.Latency, then lets the
 	// request continue (other faults may still apply).
 	FaultLatency FaultKind = "latency"
-	// FaultThrottle answers 429 with Retry-After and an APIGW.0308 body.
+	// FaultThrottle answers 429 with Retry-After and the Throttled code
+	// (Huawei: APIGW.0308).
 	FaultThrottle FaultKind = "throttle"
-	// FaultServerError answers Fault.Status (500, 502, 503 or 504) with a
-	// WKS.0002 body, or APIGW.0202 for 504.
+	// FaultServerError answers Fault.Status (500, 502, 503 or 504) with the
+	// Internal code (Huawei: WKS.0002), or GatewayTimeout (Huawei:
+	// APIGW.0202) for 504.
 	FaultServerError FaultKind = "server_error"
 	// FaultMalformed answers 200 with a body that is not valid JSON.
 	FaultMalformed FaultKind = "malformed"
@@ -31,27 +35,29 @@ const (
 	// of the body and closes the connection.
 	FaultTruncated FaultKind = "truncated"
 	// FaultTimeout hangs for Fault.Latency (default 10 minutes) or until the
-	// request's context ends or the simulator is closed, then answers 504.
+	// request's context ends or the Server is closed, then answers 504 with
+	// the GatewayTimeout code.
 	FaultTimeout FaultKind = "timeout"
 
 	// The kinds below play a hostile API that answers 200 with a wrong page.
-	// Except for oversized_page they alter the page the simulator would
-	// serve (not a ServeVerbatim response), keep the page's total_count as
-	// the TotalCountMode reports it unless said otherwise, and pass a request
-	// whose parameters are invalid through to its 400 answer.
+	// Except for oversized_page they alter the page the provider would serve
+	// (not a ServeVerbatim response), keep the page's total as the
+	// TotalCountMode reports it unless said otherwise, and pass a request
+	// whose parameters are invalid through to its 400 answer. These and
+	// oversized_page hit list operations only (Operation.ListKey set).
 
-	// FaultShortPage leaves out the last Fault.Items desktops of the page
+	// FaultShortPage leaves out the last Fault.Items items of the page
 	// (default half of the page, at least 1).
 	FaultShortPage FaultKind = "short_page"
-	// FaultBadList breaks the "desktops" key as Fault.Variant says:
-	// "missing" (default; no key), "null", "object" ({}), "string" ("x") or
-	// "number" (7).
+	// FaultBadList breaks the list key (Huawei: "desktops") as
+	// Fault.Variant says: "missing" (default; no key), "null", "object"
+	// ({}), "string" ("x") or "number" (7).
 	FaultBadList FaultKind = "bad_list"
 	// FaultOversizedPage answers 200 with Fault.Items (default 1,000,000)
-	// small desktops such as {"desktop_id":"oversize-00000001",
-	// "status":"ACTIVE"} and total_count Fault.Items, whatever the limit.
-	// The body is streamed in small chunks at bounded memory and stops when
-	// the client leaves.
+	// small items made by Provider.AppendOversizedItem (Huawei:
+	// {"desktop_id":"oversize-00000001","status":"ACTIVE"}) and the total
+	// Fault.Items, whatever the limit. The body is streamed in small chunks
+	// at bounded memory and stops when the client leaves.
 	FaultOversizedPage FaultKind = "oversized_page"
 	// FaultJunkItems replaces the first Fault.Items (default 5) elements of
 	// the page by junk, cycling through 42, "junk", null, [1,2],
@@ -61,25 +67,25 @@ const (
 	// an API that ignores the parameter would. Requests at offset 0 do not
 	// match (they would be unchanged), so Count is used up by later pages.
 	FaultIgnoreOffset FaultKind = "ignore_offset"
-	// FaultEnumFlood sets the Fault.Fields of every desktop of the page to
-	// "FLOOD_" followed by its desktop_id: an undocumented value per
-	// desktop, the same on every request.
+	// FaultEnumFlood sets the Fault.Fields of every item of the page to
+	// FloodPrefix ("FLOOD_") followed by the item's id: an undocumented
+	// value per item, the same on every request.
 	FaultEnumFlood FaultKind = "enum_flood"
-	// FaultTotalDrift reports total_count as the exact total plus
+	// FaultTotalDrift reports the total as the exact total plus
 	// Fault.Delta (default 1; the result may be negative), whatever the
 	// TotalCountMode.
 	FaultTotalDrift FaultKind = "total_drift"
-	// FaultDuplicate replaces the first desktop of a non-empty page by the
-	// desktop before it (the last one of the previous page), so that one
-	// desktop is served twice and one never. Requests at offset 0 do not
+	// FaultDuplicate replaces the first item of a non-empty page by the
+	// item before it (the last one of the previous page), so that one
+	// item is served twice and one never. Requests at offset 0 do not
 	// match.
 	FaultDuplicate FaultKind = "duplicate"
 	// FaultRedirect answers Fault.Status (default 302) with Location
 	// Fault.Location and an empty body.
 	FaultRedirect FaultKind = "redirect"
 	// FaultEchoSecret answers Fault.Status (default 400) with an error that
-	// echoes the request's credential: error_code is 100 'x' then the secret
-	// key; error_msg is 1,000 'x' then the secret key, a space, the access
+	// echoes the request's credential: the code is 100 'x' then the secret
+	// key; the message is 1,000 'x' then the secret key, a space, the access
 	// key and, for a temporary key, a space and the security token; the
 	// X-Request-Id and X-Echo headers are 300 'x' then the secret key. With
 	// Fault.Variant "start" the values have no padding, so the secrets come
@@ -104,8 +110,11 @@ func (k FaultKind) reshapesPage() bool {
 	return false
 }
 
-// Values of Fault.Variant: the shapes of bad_list's "desktops" (no key,
-// null, {}, "x", 7), and echo_secret's secrets after padding or first.
+// listOnly reports whether the kind hits list operations only.
+func (k FaultKind) listOnly() bool { return k.reshapesPage() || k == FaultOversizedPage }
+
+// Values of Fault.Variant: the shapes of bad_list's list (no key, null,
+// {}, "x", 7), and echo_secret's secrets after padding or first.
 const (
 	BadListMissing = "missing"
 	BadListNull    = "null"
@@ -117,8 +126,8 @@ const (
 	EchoStart  = "start"
 )
 
-// badLists maps the bad_list variants to the JSON value of "desktops" (""
-// leaves the key out).
+// badLists maps the bad_list variants to the JSON value of the list key
+// ("" leaves the key out).
 var badLists = map[string]string{
 	BadListMissing: "",
 	BadListNull:    "null",
@@ -126,9 +135,6 @@ var badLists = map[string]string{
 	BadListString:  `"x"`,
 	BadListNumber:  "7",
 }
-
-// floodFields are the fields enum_flood can fill, in their default order.
-var floodFields = []string{"status", "login_status", "task_status"}
 
 // defaultItems is Fault.Items when it is 0 (short_page has no fixed
 // default: it cuts half of each page).
@@ -149,7 +155,7 @@ type Fault struct {
 	// which the rule expires.
 	Count int
 	// Probability is used when Count is 0: each matching request is hit
-	// with this probability (0 < p <= 1), drawn from the simulator's RNG.
+	// with this probability (0 < p <= 1), drawn from the Server's RNG.
 	Probability float64
 	// Latency is the added delay of a latency fault and the hang of a
 	// timeout fault (default 10 minutes).
@@ -165,26 +171,28 @@ type Fault struct {
 	// query parameter (default 0) is one of them, e.g. []int{0} for the
 	// first page only.
 	Offsets []int
-	// Items is how many desktops short_page leaves out (default half of the
+	// Items is how many items short_page leaves out (default half of the
 	// page, at least 1), how many elements junk_items replaces (default 5)
-	// and how many desktops oversized_page serves (default 1,000,000).
+	// and how many items oversized_page serves (default 1,000,000).
 	Items int
 	// Variant is the shape of bad_list (BadListMissing (default),
 	// BadListNull, BadListObject, BadListString or BadListNumber) and where
 	// echo_secret puts the secrets: after padding (EchoPadded, default) or
 	// at the start (EchoStart).
 	Variant string
-	// Fields are the fields enum_flood fills: any of "status",
-	// "login_status" and "task_status" (default all three).
+	// Fields are the fields enum_flood fills: any of the provider's
+	// Profile.FloodFields (Huawei: status, login_status and task_status);
+	// default all of them, filled in when the fault is injected.
 	Fields []string
-	// Delta is what total_drift adds to total_count (default 1; may be
+	// Delta is what total_drift adds to the total (default 1; may be
 	// negative).
 	Delta int
 	// Location is the absolute http or https URL of a redirect (required).
 	Location string
 }
 
-// validate checks f and fills in its defaults.
+// validate checks what f says regardless of the provider and fills in the
+// provider-independent defaults. Server.check adds the provider's part.
 func (f *Fault) validate() error {
 	switch f.Kind {
 	case FaultLatency:
@@ -225,12 +233,9 @@ func (f *Fault) validate() error {
 			return fmt.Errorf("bad_list fault: Variant must be missing, null, object, string or number, got %q", f.Variant)
 		}
 	case FaultEnumFlood:
-		if len(f.Fields) == 0 {
-			f.Fields = slices.Clone(floodFields)
-		}
 		for _, name := range f.Fields {
-			if !slices.Contains(floodFields, name) {
-				return fmt.Errorf("enum_flood fault: Fields may name status, login_status and task_status, got %q", name)
+			if name == "" {
+				return fmt.Errorf("enum_flood fault: Fields must be field names, got %q", name)
 			}
 		}
 	case FaultTotalDrift:
@@ -264,7 +269,11 @@ func (f *Fault) validate() error {
 		}
 	case FaultMalformed, FaultTruncated, FaultIgnoreOffset, FaultDuplicate:
 	default:
-		return fmt.Errorf("unknown fault kind %q (want %s)", f.Kind, kindList())
+		names := make([]string, len(faultKinds))
+		for i, k := range faultKinds {
+			names[i] = string(k)
+		}
+		return fmt.Errorf("unknown fault kind %q (want %s)", f.Kind, joinWords(names, "or"))
 	}
 	for _, o := range f.Offsets {
 		if o < 0 {
@@ -285,13 +294,12 @@ func (f *Fault) retryAfterSeconds() int {
 	return max(1, int(math.Ceil(f.RetryAfter.Seconds())))
 }
 
-// kindList is "latency, throttle, …, redirect or echo_secret".
-func kindList() string {
-	names := make([]string, len(faultKinds))
-	for i, k := range faultKinds {
-		names[i] = string(k)
+// joinWords is "a, b <conj> c".
+func joinWords(words []string, conj string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
 	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	return strings.Join(words[:len(words)-1], ", ") + " " + conj + " " + words[len(words)-1]
 }
 
 // ParseFaults parses a comma-separated fault specification into
@@ -306,11 +314,14 @@ func kindList() string {
 // server_error (default 500), the Items of short_page (default half of the
 // page), junk_items (default 5) and oversized_page (default 1000000), the
 // Variant of bad_list (default missing), the Fields of enum_flood joined
-// by '+' (e.g. status+login_status; default all three) and the Delta of
-// total_drift (default 1). malformed, truncated, ignore_offset and
-// duplicate take no parameter; redirect and echo_secret cannot be given
-// here (use Simulator.InjectFault). The probability must be in (0, 1]. An
-// empty specification yields no faults.
+// by '+' (e.g. status+login_status; default every field the provider
+// floods) and the Delta of total_drift (default 1). malformed, truncated,
+// ignore_offset and duplicate take no parameter; redirect and echo_secret
+// cannot be given here (use Server.InjectFault). The probability must be
+// in (0, 1]. An empty specification yields no faults.
+//
+// The field names of enum_flood are the provider's: Server.CheckFault
+// reports a name the provider does not flood.
 func ParseFaults(spec string) ([]Fault, error) {
 	var faults []Fault
 	if strings.TrimSpace(spec) == "" {
@@ -395,12 +406,68 @@ func parseFault(item string) (Fault, error) {
 			return Fault{}, fmt.Errorf("%s takes no parameter", kind)
 		}
 	case FaultRedirect, FaultEchoSecret:
-		return Fault{}, fmt.Errorf("%s cannot be given in a fault specification; inject it with Simulator.InjectFault", kind)
+		return Fault{}, fmt.Errorf("%s cannot be given in a fault specification; inject it with Server.InjectFault", kind)
 	}
 	if err := f.validate(); err != nil {
 		return Fault{}, err
 	}
 	return f, nil
+}
+
+// check validates a copy of f for this Server's provider and fills in its
+// defaults.
+func (s *Server) check(f Fault) (Fault, error) {
+	f.Offsets, f.Fields = slices.Clone(f.Offsets), slices.Clone(f.Fields)
+	if err := f.validate(); err != nil {
+		return f, err
+	}
+	if f.Kind == FaultEnumFlood {
+		if len(s.floodFields) == 0 {
+			return f, errors.New("enum_flood fault: the provider has no fields to flood")
+		}
+		for _, name := range f.Fields {
+			if !slices.Contains(s.floodFields, name) {
+				return f, fmt.Errorf("enum_flood fault: Fields may name %s, got %q", joinWords(s.floodFields, "and"), name)
+			}
+		}
+		if len(f.Fields) == 0 {
+			f.Fields = slices.Clone(s.floodFields)
+		}
+	}
+	return f, nil
+}
+
+// CheckFault returns the reason InjectFault would reject f, or nil. It
+// lets a caller report a bad fault, e.g. one from ParseFaults naming a
+// field the provider does not flood, instead of panicking.
+func (s *Server) CheckFault(f Fault) error {
+	_, err := s.check(f)
+	return err
+}
+
+// InjectFault adds a fault rule. Rules are evaluated in the order they were
+// added: every latency rule that fires adds its delay, and the first other
+// rule that fires decides the response. InjectFault panics if f is invalid
+// (unknown kind, Count < 0, Probability outside (0, 1] when Count is 0, a
+// non-positive latency, a status the kind does not allow, a negative Items
+// or offset, an unknown Variant, a field the provider does not flood, a
+// redirect without an absolute http(s) Location); CheckFault and
+// ParseFaults return such problems as errors.
+func (s *Server) InjectFault(f Fault) {
+	f, err := s.check(f)
+	if err != nil {
+		panic("simulator: InjectFault: " + err.Error())
+	}
+	s.cfgMu.Lock()
+	defer s.cfgMu.Unlock()
+	s.faults = append(s.faults, &faultRule{Fault: f, left: f.Count})
+}
+
+// ClearFaults removes all fault rules.
+func (s *Server) ClearFaults() {
+	s.cfgMu.Lock()
+	defer s.cfgMu.Unlock()
+	s.faults = nil
 }
 
 // faultRule is an injected fault with its remaining count.
@@ -409,11 +476,13 @@ type faultRule struct {
 	left int // for Count faults
 }
 
-// matches reports whether the rule applies to a request of operation op
-// at offset (-1 when the offset parameter is invalid).
-func (r *faultRule) matches(op string, offset int) bool {
+// matches reports whether the rule applies to a request of op at offset
+// (-1 when the offset parameter is invalid).
+func (r *faultRule) matches(op Operation, offset int) bool {
 	switch {
-	case r.Operation != "" && r.Operation != op:
+	case r.Operation != "" && r.Operation != op.Name:
+		return false
+	case r.Kind.listOnly() && op.ListKey == "":
 		return false
 	case len(r.Offsets) > 0 && !slices.Contains(r.Offsets, offset):
 		return false
@@ -437,10 +506,10 @@ func requestOffset(r *http.Request) int {
 	return n
 }
 
-// pickFaults decides which faults hit a request of operation op: the sum
-// of the delays of the latency faults that fire, and the first other fault
-// that fires (nil if none). Count rules that fire are used up.
-func (s *Simulator) pickFaults(op string, req *http.Request) (delay time.Duration, terminal *Fault) {
+// pickFaults decides which faults hit a request of op: the sum of the
+// delays of the latency faults that fire, and the first other fault that
+// fires (nil if none). Count rules that fire are used up.
+func (s *Server) pickFaults(op Operation, req *http.Request) (delay time.Duration, terminal *Fault) {
 	s.cfgMu.Lock()
 	defer s.cfgMu.Unlock()
 	if len(s.faults) == 0 {
@@ -475,24 +544,19 @@ func (s *Simulator) pickFaults(op string, req *http.Request) (delay time.Duratio
 	return delay, terminal
 }
 
-// Bodies of the injected errors.
-var (
-	bodyThrottled   = errorBody("APIGW.0308", "The request is throttled.", "")
-	bodyInternal    = errorBody("WKS.0002", "Internal error.", "")
-	bodyGWTimeout   = errorBody("APIGW.0202", "Backend timeout.", "")
-	malformedBodies = [][]byte{
-		[]byte("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>api-gateway</center>\r\n</body>\r\n</html>\r\n"),
-		[]byte(`{"desktops":[{"desktop_id":`),
-	}
-)
+// malformedBodies are the answers of malformed faults, in turn.
+var malformedBodies = [][]byte{
+	[]byte("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>api-gateway</center>\r\n</body>\r\n</html>\r\n"),
+	[]byte(`{"desktops":[{"desktop_id":`),
+}
 
-// serveFault answers the request with a fault that replaces the whole
+// serveFault answers a request of op with a fault that replaces the whole
 // response (not one that reshapesPage). full is the body the request would
 // otherwise have got (used by truncated).
-func (s *Simulator) serveFault(w http.ResponseWriter, r *http.Request, st *reqState, f *Fault, full func() (int, []byte)) {
+func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, st *reqState, op Operation, f *Fault, full func() (int, []byte)) {
 	switch f.Kind {
 	case FaultOversizedPage:
-		s.streamOversized(w, r, st, f.Items)
+		s.streamOversized(w, r, st, op, f.Items)
 	case FaultRedirect:
 		w.Header().Del("Content-Type")
 		w.Header().Set("Location", f.Location)
@@ -501,13 +565,13 @@ func (s *Simulator) serveFault(w http.ResponseWriter, r *http.Request, st *reqSt
 		s.echoSecret(w, r, st, f)
 	case FaultThrottle:
 		w.Header().Set("Retry-After", strconv.Itoa(f.retryAfterSeconds()))
-		s.write(w, st, http.StatusTooManyRequests, bodyThrottled)
+		s.writeError(w, st, s.errorOf(http.StatusTooManyRequests, s.codes.Throttled, ""))
 	case FaultServerError:
-		body := bodyInternal
+		code := s.codes.Internal
 		if f.Status == http.StatusGatewayTimeout {
-			body = bodyGWTimeout
+			code = s.codes.GatewayTimeout
 		}
-		s.write(w, st, f.Status, body)
+		s.writeError(w, st, s.errorOf(f.Status, code, ""))
 	case FaultMalformed:
 		n := s.malformed.Add(1) - 1
 		s.write(w, st, http.StatusOK, malformedBodies[n%uint64(len(malformedBodies))])
@@ -516,15 +580,15 @@ func (s *Simulator) serveFault(w http.ResponseWriter, r *http.Request, st *reqSt
 		s.truncate(w, st, body)
 	case FaultTimeout:
 		if !s.sleep(r, f.Latency) {
-			return // the client gave up, or the simulator closed
+			return // the client gave up, or the Server closed
 		}
-		s.write(w, st, http.StatusGatewayTimeout, bodyGWTimeout)
+		s.writeError(w, st, s.errorOf(http.StatusGatewayTimeout, s.codes.GatewayTimeout, ""))
 	}
 }
 
 // truncate sends status 200 and headers announcing len(body) bytes, then
 // half of the body, and drops the connection.
-func (s *Simulator) truncate(w http.ResponseWriter, st *reqState, body []byte) {
+func (s *Server) truncate(w http.ResponseWriter, st *reqState, body []byte) {
 	st.status = http.StatusOK
 	half := body[:len(body)/2]
 	if hj, ok := w.(http.Hijacker); ok {
@@ -553,10 +617,10 @@ func (s *Simulator) truncate(w http.ResponseWriter, st *reqState, body []byte) {
 }
 
 // sleep waits for d or the end of the request, and reports whether the
-// full delay elapsed. If the simulator is closed meanwhile, the response is
+// full delay elapsed. If the Server is closed meanwhile, the response is
 // aborted with http.ErrAbortHandler so that the client sees the connection
 // drop rather than an empty answer.
-func (s *Simulator) sleep(r *http.Request, d time.Duration) bool {
+func (s *Server) sleep(r *http.Request, d time.Duration) bool {
 	if d <= 0 {
 		return true
 	}

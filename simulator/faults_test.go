@@ -13,84 +13,67 @@ import (
 	"time"
 )
 
-// eventually polls cond for up to five seconds.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func statuses(t *testing.T, base string, n int) []int {
 	t.Helper()
 	var out []int
 	for range n {
-		out = append(out, do(t, sdkRequest(t, base, signed{})).status)
+		out = append(out, get(t, base, req{}).status)
 	}
 	return out
 }
 
 func TestFaultThrottle(t *testing.T) {
-	s, base := startSim(t, testOptions(3))
+	s, base := startToy(t, 3)
 	s.InjectFault(Fault{Kind: FaultThrottle, Count: 2, RetryAfter: 1500 * time.Millisecond})
 	for i := range 2 {
-		r := do(t, sdkRequest(t, base, signed{}))
-		if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "2" || errorCode(t, r) != "APIGW.0308" {
+		r := get(t, base, req{})
+		if e := toyErr(t, r); r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "2" || e != (toyError{Code: "TOY.429", Message: "Slow down.", Status: 429}) {
 			t.Fatalf("request %d: %d Retry-After %q %s", i, r.status, r.header.Get("Retry-After"), r.body)
 		}
-		var e apiErrorBody
-		_ = json.Unmarshal(r.body, &e)
-		if e.Msg != "The request is throttled." {
-			t.Errorf("error_msg %q", e.Msg)
-		}
+		checkCommonHeaders(t, "throttle", r.header)
 	}
-	if r := do(t, sdkRequest(t, base, signed{})); r.status != 200 {
+	if r := get(t, base, req{}); r.status != 200 {
 		t.Errorf("after the count expired: %d", r.status)
 	}
 	s.InjectFault(Fault{Kind: FaultThrottle, Count: 1})
-	if r := do(t, sdkRequest(t, base, signed{})); r.header.Get("Retry-After") != "1" {
+	if r := get(t, base, req{}); r.header.Get("Retry-After") != "1" {
 		t.Errorf("default Retry-After %q, want 1", r.header.Get("Retry-After"))
 	}
-	if got := s.RequestsByStatus(OperationListDesktopsDetail); got[429] != 3 || got[200] != 1 {
+	if got := s.RequestsByStatus(opItems.Name); got[429] != 3 || got[200] != 1 {
 		t.Errorf("RequestsByStatus %v", got)
 	}
 }
 
 func TestFaultServerError(t *testing.T) {
-	s, base := startSim(t, testOptions(3))
+	s, base := startToy(t, 3)
 	for _, c := range []struct {
 		status int
-		want   int
-		code   string
+		want   toyError
 	}{
-		{0, 500, "WKS.0002"},
-		{500, 500, "WKS.0002"},
-		{502, 502, "WKS.0002"},
-		{503, 503, "WKS.0002"},
-		{504, 504, "APIGW.0202"},
+		{0, toyError{Code: "TOY.500", Message: "Oops.", Status: 500}},
+		{500, toyError{Code: "TOY.500", Message: "Oops.", Status: 500}},
+		{502, toyError{Code: "TOY.500", Message: "Oops.", Status: 502}},
+		{503, toyError{Code: "TOY.500", Message: "Oops.", Status: 503}},
+		{504, toyError{Code: "TOY.504", Message: "Too slow.", Status: 504}},
 	} {
 		s.InjectFault(Fault{Kind: FaultServerError, Count: 1, Status: c.status})
-		r := do(t, sdkRequest(t, base, signed{}))
-		if r.status != c.want || errorCode(t, r) != c.code {
+		r := get(t, base, req{})
+		if r.status != c.want.Status || toyErr(t, r) != c.want {
 			t.Errorf("Status %d: got %d %s", c.status, r.status, r.body)
 		}
 		checkCommonHeaders(t, "server_error", r.header)
-		if r := do(t, sdkRequest(t, base, signed{})); r.status != 200 {
+		if r := get(t, base, req{}); r.status != 200 {
 			t.Errorf("Status %d: fault did not expire: %d", c.status, r.status)
 		}
 	}
 }
 
 func TestFaultMalformed(t *testing.T) {
-	s, base := startSim(t, testOptions(3))
+	s, base := startToy(t, 3)
 	s.InjectFault(Fault{Kind: FaultMalformed, Count: 2})
 	bodies := map[string]bool{}
 	for range 2 {
-		r := do(t, sdkRequest(t, base, signed{}))
+		r := get(t, base, req{})
 		if r.status != 200 || json.Valid(r.body) || len(r.body) == 0 {
 			t.Fatalf("malformed: %d %q", r.status, r.body)
 		}
@@ -99,15 +82,16 @@ func TestFaultMalformed(t *testing.T) {
 	if len(bodies) != 2 {
 		t.Errorf("want two different malformed bodies, got %d", len(bodies))
 	}
-	if r := do(t, sdkRequest(t, base, signed{})); r.status != 200 || !json.Valid(r.body) {
+	if r := get(t, base, req{}); r.status != 200 || !json.Valid(r.body) {
 		t.Errorf("after expiry: %d valid=%v", r.status, json.Valid(r.body))
 	}
 }
 
 func TestFaultTruncated(t *testing.T) {
-	s, base := startSim(t, testOptions(200))
+	s, base := startToy(t, 20)
+	full := get(t, base, req{}).body
 	s.InjectFault(Fault{Kind: FaultTruncated, Count: 1})
-	resp, err := http.DefaultClient.Do(sdkRequest(t, base, signed{}))
+	resp, err := http.DefaultClient.Do(toyRequest(t, base, req{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,28 +100,21 @@ func TestFaultTruncated(t *testing.T) {
 	if resp.StatusCode != 200 || !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("status %d, read error %v, want unexpected EOF", resp.StatusCode, err)
 	}
-	if resp.ContentLength < 200_000 || int64(len(body)) != resp.ContentLength/2 {
-		t.Errorf("Content-Length %d, got %d bytes", resp.ContentLength, len(body))
-	}
-	if !strings.HasPrefix(string(body), `{"desktops":[{"desktop_id":`) {
-		t.Errorf("body does not start like a page: %.40q", body)
+	if resp.ContentLength != int64(len(full)) || string(body) != string(full[:len(full)/2]) {
+		t.Errorf("Content-Length %d, got %q; want %d and the first half of %q", resp.ContentLength, body, len(full), full)
 	}
 	checkCommonHeaders(t, "truncated", resp.Header)
-	if r := do(t, sdkRequest(t, base, signed{})); r.status != 200 || !json.Valid(r.body) {
+	if r := get(t, base, req{}); r.status != 200 || !json.Valid(r.body) {
 		t.Errorf("after expiry: %d", r.status)
 	}
-	if got := s.RequestsByStatus(OperationListDesktopsDetail); got[200] != 2 {
+	if got := s.RequestsByStatus(opItems.Name); got[200] != 3 {
 		t.Errorf("RequestsByStatus %v", got)
 	}
 }
 
 func TestFaultTruncatedWithoutHijacker(t *testing.T) {
-	s, err := New(testOptions(20))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := newToy(t, 20, toyOptions())
 	s.InjectFault(Fault{Kind: FaultTruncated, Count: 1})
-	req := sdkRequest(t, "http://127.0.0.1:9", signed{})
 	rec := httptest.NewRecorder()
 	func() {
 		defer func() {
@@ -145,7 +122,7 @@ func TestFaultTruncatedWithoutHijacker(t *testing.T) {
 				t.Errorf("recovered %v, want http.ErrAbortHandler", p)
 			}
 		}()
-		s.ServeHTTP(rec, req)
+		s.ServeHTTP(rec, toyRequest(t, "http://127.0.0.1:9", req{}))
 	}()
 	n, _ := strconv.Atoi(rec.Header().Get("Content-Length"))
 	if rec.Code != 200 || n == 0 || rec.Body.Len() != n/2 {
@@ -157,52 +134,49 @@ func TestFaultTruncatedWithoutHijacker(t *testing.T) {
 }
 
 func TestFaultTimeout(t *testing.T) {
-	s, base := startSim(t, testOptions(3))
+	s, base := startToy(t, 3)
 	// The default hang (10 minutes) ends when the client gives up.
 	s.InjectFault(Fault{Kind: FaultTimeout, Count: 1})
 	client := &http.Client{Timeout: 200 * time.Millisecond}
 	start := time.Now()
-	if _, err := client.Do(sdkRequest(t, base, signed{})); err == nil {
+	if _, err := client.Do(toyRequest(t, base, req{})); err == nil {
 		t.Fatal("hung request returned")
 	}
 	if time.Since(start) < 200*time.Millisecond {
 		t.Error("returned before the client timeout")
 	}
 	eventually(t, "the hung handler to notice the client left", func() bool {
-		return s.RequestsByStatus(OperationListDesktopsDetail)[0] == 1
+		return s.RequestsByStatus(opItems.Name)[0] == 1
 	})
-	if r := do(t, sdkRequest(t, base, signed{})); r.status != 200 {
+	if r := get(t, base, req{}); r.status != 200 {
 		t.Errorf("after expiry: %d", r.status)
 	}
 	// A short hang ends in a gateway timeout.
 	s.InjectFault(Fault{Kind: FaultTimeout, Count: 1, Latency: 50 * time.Millisecond})
 	start = time.Now()
-	r := do(t, sdkRequest(t, base, signed{}))
-	if r.status != 504 || errorCode(t, r) != "APIGW.0202" || time.Since(start) < 50*time.Millisecond {
+	r := get(t, base, req{})
+	if r.status != 504 || toyErr(t, r).Code != "TOY.504" || time.Since(start) < 50*time.Millisecond {
 		t.Errorf("short hang: %d %s after %v", r.status, r.body, time.Since(start))
 	}
 }
 
 func TestCloseReleasesHungRequests(t *testing.T) {
-	s, err := New(testOptions(3))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := newToy(t, 3, toyOptions())
 	base, err := s.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.InjectFault(Fault{Kind: FaultTimeout, Probability: 1})
-	req := sdkRequest(t, base, signed{})
+	r := toyRequest(t, base, req{})
 	done := make(chan error, 1)
 	go func() {
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := http.DefaultClient.Do(r)
 		if err == nil {
 			resp.Body.Close()
 		}
 		done <- err
 	}()
-	eventually(t, "the request to reach the handler", func() bool { return s.Requests(OperationListDesktopsDetail) == 1 })
+	eventually(t, "the request to reach the handler", func() bool { return s.Requests(opItems.Name) == 1 })
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -217,32 +191,33 @@ func TestCloseReleasesHungRequests(t *testing.T) {
 }
 
 func TestFaultLatency(t *testing.T) {
-	s, base := startSim(t, testOptions(3))
+	s, base := startToy(t, 3)
 	s.InjectFault(Fault{Kind: FaultLatency, Count: 1, Latency: 200 * time.Millisecond})
 	s.InjectFault(Fault{Kind: FaultThrottle, Count: 1})
 	start := time.Now()
-	r := do(t, sdkRequest(t, base, signed{}))
+	r := get(t, base, req{})
 	if elapsed := time.Since(start); elapsed < 200*time.Millisecond {
 		t.Errorf("latency fault: answered after %v", elapsed)
 	}
 	if r.status != 429 {
 		t.Errorf("latency does not end a request: the throttle after it should apply, got %d", r.status)
 	}
-	if r := do(t, sdkRequest(t, base, signed{})); r.status != 200 {
+	if r := get(t, base, req{}); r.status != 200 {
 		t.Errorf("after expiry: %d", r.status)
 	}
 	s.ClearFaults()
 	s.InjectFault(Fault{Kind: FaultLatency, Probability: 1, Latency: 30 * time.Millisecond})
+	s.InjectFault(Fault{Kind: FaultLatency, Probability: 1, Latency: 30 * time.Millisecond})
 	for range 2 {
 		start = time.Now()
-		if r := do(t, sdkRequest(t, base, signed{})); r.status != 200 || time.Since(start) < 30*time.Millisecond {
-			t.Errorf("probability latency: %d after %v", r.status, time.Since(start))
+		if r := get(t, base, req{}); r.status != 200 || time.Since(start) < 60*time.Millisecond {
+			t.Errorf("two probability latencies: %d after %v", r.status, time.Since(start))
 		}
 	}
 }
 
 func TestFaultOrderAndScope(t *testing.T) {
-	s, base := startSim(t, testOptions(3))
+	s, base := startToy(t, 3)
 	// The first terminal fault that fires decides; later Count faults are
 	// not used up by it.
 	s.InjectFault(Fault{Kind: FaultServerError, Count: 1})
@@ -251,43 +226,45 @@ func TestFaultOrderAndScope(t *testing.T) {
 		t.Errorf("statuses %v, want [500 429 200]", got)
 	}
 	// Faults for another operation do not apply.
-	s.InjectFault(Fault{Kind: FaultThrottle, Operation: "ListUsers", Probability: 1})
-	s.InjectFault(Fault{Kind: FaultMalformed, Operation: OperationListDesktopsDetail, Count: 1})
+	s.InjectFault(Fault{Kind: FaultThrottle, Operation: opStatus.Name, Probability: 1})
+	s.InjectFault(Fault{Kind: FaultMalformed, Operation: opItems.Name, Count: 1})
 	if got := statuses(t, base, 2); !reflect.DeepEqual(got, []int{200, 200}) {
 		t.Errorf("statuses %v", got)
+	}
+	if r := get(t, base, req{path: "/v1/status"}); r.status != 429 {
+		t.Errorf("GetStatus: %d, want its throttle", r.status)
 	}
 	// Faults never apply before authentication.
 	s.ClearFaults()
 	s.InjectFault(Fault{Kind: FaultServerError, Probability: 1})
-	if r := do(t, sdkRequest(t, base, signed{ak: testAK, sk: "wrong"})); r.status != 401 {
+	if r := get(t, base, req{ak: toyAK, sk: "wrong"}); r.status != 401 {
 		t.Errorf("unauthenticated request: %d, want 401", r.status)
 	}
-	if r := do(t, sdkRequest(t, base, signed{})); r.status != 500 {
+	if r := get(t, base, req{}); r.status != 500 {
 		t.Errorf("authenticated request: %d, want 500", r.status)
 	}
 	s.ClearFaults()
-	if r := do(t, sdkRequest(t, base, signed{})); r.status != 200 {
+	if r := get(t, base, req{}); r.status != 200 {
 		t.Errorf("after ClearFaults: %d", r.status)
 	}
 }
 
 func TestFaultProbability(t *testing.T) {
-	run := func() []int {
-		s, err := New(testOptions(2))
-		if err != nil {
-			t.Fatal(err)
-		}
+	run := func(seed int64) []int {
+		o := toyOptions()
+		o.Seed = seed
+		s, _ := newToy(t, 2, o)
 		s.InjectFault(Fault{Kind: FaultThrottle, Probability: 0.3})
-		req := sdkRequest(t, "http://127.0.0.1:9", signed{})
+		r := toyRequest(t, "http://127.0.0.1:9", req{})
 		var codes []int
 		for range 300 {
 			rec := httptest.NewRecorder()
-			s.ServeHTTP(rec, req)
+			s.ServeHTTP(rec, r)
 			codes = append(codes, rec.Code)
 		}
 		return codes
 	}
-	a, b := run(), run()
+	a, b := run(42), run(42)
 	throttled := 0
 	for _, c := range a {
 		if c == 429 {
@@ -299,6 +276,9 @@ func TestFaultProbability(t *testing.T) {
 	}
 	if !reflect.DeepEqual(a, b) {
 		t.Error("the same seed drew different faults")
+	}
+	if reflect.DeepEqual(a, run(43)) {
+		t.Error("different seeds drew the same faults")
 	}
 }
 
@@ -364,26 +344,30 @@ func TestParseFaults(t *testing.T) {
 }
 
 func TestInjectFaultRejectsInvalid(t *testing.T) {
-	s, err := New(testOptions(1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := newToy(t, 1, toyOptions())
 	for _, f := range []Fault{
 		{Kind: "nope", Count: 1},
 		{Kind: FaultThrottle},                           // never applies
 		{Kind: FaultThrottle, Probability: 1.2},         // out of range
 		{Kind: FaultThrottle, Count: -1},                // negative count
+		{Kind: FaultThrottle, Count: 1, RetryAfter: -1}, // negative Retry-After
 		{Kind: FaultLatency, Count: 1},                  // no latency
 		{Kind: FaultServerError, Count: 1, Status: 404}, // not a server error
 		{Kind: FaultTimeout, Count: 1, Latency: -time.Second},
 	} {
+		if err := s.CheckFault(f); err == nil {
+			t.Errorf("CheckFault(%+v) accepted it", f)
+		}
 		func() {
 			defer func() {
-				if recover() == nil {
-					t.Errorf("InjectFault(%+v) did not panic", f)
+				if msg, _ := recover().(string); !strings.HasPrefix(msg, "simulator: InjectFault: ") {
+					t.Errorf("InjectFault(%+v) did not panic with its reason: %q", f, msg)
 				}
 			}()
 			s.InjectFault(f)
 		}()
+	}
+	if err := s.CheckFault(Fault{Kind: FaultThrottle, Count: 1}); err != nil {
+		t.Errorf("CheckFault of a valid fault: %v", err)
 	}
 }

@@ -1,17 +1,23 @@
-// Package simulator is an in-process fake of the Huawei Cloud Workspace API
-// for tests, benchmarks and the exporter's demo mode.
+// Package simulator is the provider-neutral machinery of the in-process
+// fakes of cloud APIs that the tests, the benchmarks and the exporter's demo
+// mode talk to. It imports no provider package: a provider package (today
+// simulator/huaweicloud) supplies what is particular to its API through the
+// Provider interface — routing, signature verification, error bodies, the
+// operations and their simulated fleet — and embeds a Server.
 //
-// It serves GET /v2/{project_id}/desktops/detail (ListDesktopsDetail, API
-// reference §4.3.8) over plain HTTP from a generated, evolving fleet of
-// desktops, and verifies every request's SDK-HMAC-SHA256 signature the way
-// the API gateway does, so production code signed by the official SDK
-// cannot tell it from the real service on that path. Faults (latency,
-// throttling, server errors, malformed and truncated bodies, hangs) and
-// hostile answers (short, oversized, junk-filled, duplicated or ignored
-// pages, broken lists, drifting totals, flooded enum values, redirects and
-// echoed secrets) can be injected per operation and offset, by count or
-// probability. NewRecorder serves a listener that records where redirects
-// lead.
+// A Server serves a Provider over plain HTTP. It keeps the credential store,
+// counts requests by operation and status, caps request bodies, holds the
+// lock and the clock of the provider's fleet (Step, Run), and injects faults
+// per operation and offset, by count or probability: latency, throttling,
+// server errors, malformed and truncated bodies, hangs, redirects, echoed
+// secrets and oversized pages. ServeVerbatim replaces an operation's answers
+// by a fixed response.
+//
+// ParsePage, Window and List are offset paging and the rendering of a list
+// answer; List applies the faults that alter a page (short, junk-filled,
+// duplicated or ignored pages, broken lists, drifting totals, flooded enum
+// values) in this one place for every provider. NewRecorder serves a
+// listener that records where redirects lead.
 //
 // Request handling order: routing (an unknown path is answered 404 only
 // after authentication), authentication (401), method check (405), faults
@@ -23,7 +29,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -31,108 +36,150 @@ import (
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/workspace-exporter/workspace_exporter/client/huaweicloud/hwspec"
 )
 
-// Operation names, as used by Requests, Fault.Operation and ServeVerbatim.
-const (
-	// OperationListDesktopsDetail is GET /v2/{project_id}/desktops/detail.
-	OperationListDesktopsDetail = hwspec.OpListDesktopsDetail
-	// OperationUnknown counts requests for paths the simulator does not serve.
-	OperationUnknown = "Unknown"
-)
+// OperationUnknown is the operation Requests and RequestsByStatus count
+// requests for paths no operation serves under.
+const OperationUnknown = "Unknown"
 
-// DefaultMaxLimit is the largest accepted limit unless Options.MaxLimit says
-// otherwise; it is the documented maximum of ListDesktopsDetail.
-var DefaultMaxLimit = hwspec.Spec.Operation(hwspec.OpListDesktopsDetail).MaxLimit
-
-// maxBody bounds the request body, as the API gateway does for AK/SK requests.
+// maxBody bounds the request body, as API gateways do for signed requests
+// (Huawei's: 12 MB).
 const maxBody = 12 << 20
 
-// TotalCountMode is how a list response reports total_count. The API's
-// examples show placeholders (0, 2147483647) and omitted totals, so a
-// client must not rely on the field; these modes reproduce that.
-type TotalCountMode int
-
-const (
-	// TotalExact reports the number of desktops that match the request.
-	TotalExact TotalCountMode = iota
-	// TotalOmitted leaves total_count out of the response.
-	TotalOmitted
-	// TotalZero always reports 0.
-	TotalZero
-	// TotalMaxInt always reports 2147483647.
-	TotalMaxInt
-	// TotalStale reports 7 fewer than the real count (never below 0), as if
-	// desktops had been deleted since the walk started.
-	TotalStale
-)
-
-// String returns the mode's name.
-func (m TotalCountMode) String() string {
-	switch m {
-	case TotalExact:
-		return "exact"
-	case TotalOmitted:
-		return "omitted"
-	case TotalZero:
-		return "zero"
-	case TotalMaxInt:
-		return "maxint"
-	case TotalStale:
-		return "stale"
-	}
-	return "TotalCountMode(" + strconv.Itoa(int(m)) + ")"
+// Provider is one cloud API plugged into a Server: the Server does the
+// HTTP, the accounting and the faults, and calls these hooks for
+// everything particular to the API. The Server calls them from many
+// goroutines at once.
+type Provider interface {
+	// Profile returns what every answer of the API shares. NewServer
+	// reads it once.
+	Profile() Profile
+	// Route returns the operation a request is for. known is false when
+	// no operation serves the path, whatever the method: the Server then
+	// answers 404, but only once the request is authenticated. A path an
+	// operation serves with another method than the request's is known:
+	// the Server answers 405.
+	Route(r *http.Request) (op Operation, known bool)
+	// Authenticate verifies the signature of r, whose body is body, and
+	// whatever else the API checks before anything else (the project of
+	// the path, say), looking keys up with Server.Credential. It returns
+	// the answer to a request that fails (401 or another status), or nil.
+	// The answer must not contain a secret key or a security token.
+	Authenticate(r *http.Request, body []byte) *Error
+	// AccessKey returns the access key an authenticated request was
+	// signed with (echo_secret answers with its credential).
+	AccessKey(r *http.Request) string
+	// ErrorBody renders the API's error object for e.
+	ErrorBody(e *Error) []byte
+	// Serve answers an authenticated request of op from the fleet,
+	// appending the body to b (a recycled buffer; the Server recycles the
+	// returned body too, so it must not be shared). It validates the
+	// request's parameters first and returns their 400 answer, then
+	// applies the page fault f (nil for none; see FaultKind), which the
+	// Server passes only for list operations, for example by answering
+	// with a List. The Server holds the fleet's read lock.
+	Serve(op Operation, r *http.Request, b []byte, f *Fault) (status int, body []byte)
+	// AppendOversizedItem appends the n-th (from 1) item of an
+	// oversized_page answer to op: a small, valid item with a unique id.
+	AppendOversizedItem(b []byte, op Operation, n int) []byte
+	// Step advances the fleet by one tick at now. The Server holds the
+	// fleet's write lock.
+	Step(now time.Time)
 }
 
-func (m TotalCountMode) valid() bool { return m >= TotalExact && m <= TotalStale }
+// Profile is what every answer of a provider's API shares.
+type Profile struct {
+	// Header holds the headers of every response besides X-Request-Id
+	// (a random id, unique per response) and Content-Type
+	// (application/json), e.g. Server: api-gateway.
+	Header http.Header
+	// Errors are the API's codes for the answers the Server gives itself.
+	Errors ErrorCodes
+	// FloodFields are the item fields an enum_flood fault may name, in
+	// the order a fault without Fields fills them.
+	FloodFields []string
+}
 
-// Credential is an access key the simulator accepts. SecurityToken is set
-// for temporary keys; requests signed with it must then carry the token in
-// X-Security-Token.
+// ErrorCode is one of the API's error codes with its message.
+type ErrorCode struct{ Code, Message string }
+
+// ErrorCodes are the API's codes for the answers the Server gives itself;
+// the Server chooses their status and detail.
+type ErrorCodes struct {
+	// Throttled answers a throttle fault (429, with Retry-After).
+	Throttled ErrorCode
+	// Internal answers a server_error fault of status 500, 502 or 503.
+	Internal ErrorCode
+	// GatewayTimeout answers a server_error fault of status 504 and the
+	// end of a timeout fault's hang.
+	GatewayTimeout ErrorCode
+	// NotFound answers a path no operation serves (404).
+	NotFound ErrorCode
+	// MethodNotAllowed answers a method the operation does not allow (405).
+	MethodNotAllowed ErrorCode
+	// BodyTooLarge answers a request body over 12 MB (413).
+	BodyTooLarge ErrorCode
+	// UnreadableBody answers a request body that could not be read (400).
+	UnreadableBody ErrorCode
+}
+
+// Operation is an operation of the simulated API, as Provider.Route names
+// it.
+type Operation struct {
+	// Name identifies the operation in Requests, RequestsByStatus,
+	// Fault.Operation and ServeVerbatim, e.g. "ListDesktopsDetail".
+	Name string
+	// Method is the one HTTP method the operation allows.
+	Method string
+	// ListKey and TotalKey name the item array and the total field of a
+	// list operation's answer, and are empty for an operation that is not
+	// a list: page faults and oversized_page never hit such an operation.
+	// They are written into JSON as they are.
+	ListKey, TotalKey string
+}
+
+// Error is an error answer of the simulated API: an HTTP status and the
+// code, message and detail that Provider.ErrorBody renders.
+type Error struct {
+	Status                int
+	Code, Message, Detail string
+}
+
+// Credential is an access key a Server accepts. SecurityToken is set for
+// temporary keys, which the provider's Authenticate then wants with the
+// request.
 type Credential struct{ AccessKey, SecretKey, SecurityToken string }
 
-// Options configures a Simulator.
-type Options struct {
-	// ProjectID is the project the simulated tenant lives in; requests for
-	// any other project are rejected with WKS.00010025. Required.
-	ProjectID string
-	// Credentials are the accepted access keys. At least one is required.
+// ServerOptions configures a Server.
+type ServerOptions struct {
+	// Credentials are the accepted access keys. At least one is required;
+	// access keys must be unique.
 	Credentials []Credential
-	// Desktops is the size of the initial fleet.
-	Desktops int
-	// Seed makes fleet generation, Step and probability faults
-	// deterministic. Creation times also depend on the clock: the initial
-	// fleet is dated before the day of Now() at New, desktops created by
-	// Step at Now().
+	// Seed makes probability faults deterministic.
 	Seed int64
-	// MaxLimit is the largest accepted limit, 1..1000 (default 500).
-	MaxLimit int
-	// TotalCount selects how total_count is reported (default TotalExact).
-	TotalCount TotalCountMode
-	// Now is the simulator's clock, used to check X-Sdk-Date (±15 minutes)
-	// and to date desktops. Default time.Now.
+	// Now is the fleet's clock, passed to Provider.Step (default
+	// time.Now).
 	Now func() time.Time
+	// TotalCount selects how list answers report their total (default
+	// TotalExact).
+	TotalCount TotalCountMode
 }
 
-// Simulator is a fake Workspace API. It is an http.Handler; Start serves it
-// on a listener. All methods are safe for concurrent use.
-type Simulator struct {
-	projectID string
-	creds     map[string]Credential
-	maxLimit  int
-	now       func() time.Time
+// Server serves a Provider over HTTP. It is an http.Handler; Start serves
+// it on a listener. All methods are safe for concurrent use.
+type Server struct {
+	p           Provider
+	creds       map[string]Credential
+	now         func() time.Time
+	header      http.Header
+	codes       ErrorCodes
+	floodFields []string
 
-	mu    sync.RWMutex // guards fleet
-	fleet *fleet
+	mu sync.RWMutex // guards the provider's fleet: read for Serve, write for Step
 
 	cfgMu     sync.Mutex // guards the fields below
 	faults    []*faultRule
@@ -158,17 +205,13 @@ type verbatimResponse struct {
 	body   []byte
 }
 
-// New validates opts and generates the initial fleet (about 60 ms for
-// 100,000 desktops).
-func New(opts Options) (*Simulator, error) {
-	if opts.ProjectID == "" || strings.ContainsAny(opts.ProjectID, "/?#") {
-		return nil, fmt.Errorf("simulator: ProjectID must be non-empty and contain no '/', '?' or '#', got %q", opts.ProjectID)
-	}
-	if len(opts.Credentials) == 0 {
+// NewServer validates o and returns a Server for p, not yet started.
+func NewServer(p Provider, o ServerOptions) (*Server, error) {
+	if len(o.Credentials) == 0 {
 		return nil, errors.New("simulator: at least one credential is required")
 	}
-	creds := make(map[string]Credential, len(opts.Credentials))
-	for i, c := range opts.Credentials {
+	creds := make(map[string]Credential, len(o.Credentials))
+	for i, c := range o.Credentials {
 		if c.AccessKey == "" || c.SecretKey == "" {
 			return nil, fmt.Errorf("simulator: credential %d: AccessKey and SecretKey are required", i)
 		}
@@ -177,40 +220,39 @@ func New(opts Options) (*Simulator, error) {
 		}
 		creds[c.AccessKey] = c
 	}
-	if opts.Desktops < 0 || opts.Desktops > 10_000_000 {
-		return nil, fmt.Errorf("simulator: Desktops must be in 0..10000000, got %d", opts.Desktops)
+	if !o.TotalCount.valid() {
+		return nil, fmt.Errorf("simulator: unknown TotalCount mode %d", int(o.TotalCount))
 	}
-	switch {
-	case opts.MaxLimit == 0:
-		opts.MaxLimit = DefaultMaxLimit
-	case opts.MaxLimit < 1 || opts.MaxLimit > 1000:
-		return nil, fmt.Errorf("simulator: MaxLimit must be in 1..1000, got %d", opts.MaxLimit)
+	if o.Now == nil {
+		o.Now = time.Now
 	}
-	if !opts.TotalCount.valid() {
-		return nil, fmt.Errorf("simulator: unknown TotalCount mode %d", int(opts.TotalCount))
+	prof := p.Profile()
+	header := http.Header{}
+	for k, vs := range prof.Header {
+		for _, v := range vs {
+			header.Add(k, v) // canonical keys
+		}
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	return &Simulator{
-		projectID: opts.ProjectID,
-		creds:     creds,
-		maxLimit:  opts.MaxLimit,
-		now:       opts.Now,
-		fleet:     newFleet(opts.Seed, opts.Desktops, opts.Now()),
-		faultRNG:  mrand.New(mrand.NewPCG(uint64(opts.Seed), 0xfa017)),
-		verbatim:  map[string]verbatimResponse{},
-		totalMode: opts.TotalCount,
-		requests:  map[string]int64{},
-		byStatus:  map[string]map[int]int64{},
-		done:      make(chan struct{}),
+	return &Server{
+		p:           p,
+		creds:       creds,
+		now:         o.Now,
+		header:      header.Clone(), // each value slice at full capacity: ServeHTTP shares them
+		codes:       prof.Errors,
+		floodFields: append([]string(nil), prof.FloodFields...),
+		faultRNG:    mrand.New(mrand.NewPCG(uint64(o.Seed), 0xfa017)),
+		verbatim:    map[string]verbatimResponse{},
+		totalMode:   o.TotalCount,
+		requests:    map[string]int64{},
+		byStatus:    map[string]map[int]int64{},
+		done:        make(chan struct{}),
 	}, nil
 }
 
-// Start serves the simulator over plain HTTP on addr (e.g. "127.0.0.1:0")
-// and returns its base URL, e.g. "http://127.0.0.1:41234". A simulator is
-// started at most once.
-func (s *Simulator) Start(addr string) (string, error) {
+// Start serves the Server over plain HTTP on addr (e.g. "127.0.0.1:0") and
+// returns its base URL, e.g. "http://127.0.0.1:41234". A Server is started
+// at most once.
+func (s *Server) Start(addr string) (string, error) {
 	s.srvMu.Lock()
 	defer s.srvMu.Unlock()
 	select {
@@ -240,9 +282,10 @@ func (s *Simulator) Start(addr string) (string, error) {
 }
 
 // Close stops the server started by Start, closing its connections, and
-// aborts requests held by latency and timeout faults (including those
-// served through ServeHTTP by another server). It is idempotent.
-func (s *Simulator) Close() error {
+// aborts requests held by latency and timeout faults or streaming an
+// oversized page (including those served through ServeHTTP by another
+// server). It is idempotent.
+func (s *Server) Close() error {
 	s.srvMu.Lock()
 	defer s.srvMu.Unlock()
 	var err error
@@ -256,23 +299,21 @@ func (s *Simulator) Close() error {
 	return err
 }
 
-// Step advances the fleet by one tick. Desktops power off, hibernate, start
-// and fail; operations run through their documented task_status values
-// (e.g. powering-on, whose status change is applied at the next step) with
-// a 0..100 process; users connect and disconnect; a few desktops are
-// created (scheduling … spawning) and deleted (deleting, then gone the step
-// after, or sometimes deleteFailed). The result depends only on the seed,
-// the fleet and, for the creation time of new desktops, the clock.
-func (s *Simulator) Step() {
+// Now returns the time on the Server's clock (ServerOptions.Now).
+func (s *Server) Now() time.Time { return s.now() }
+
+// Step advances the provider's fleet by one tick: it calls Provider.Step
+// with the clock's time, holding the fleet's write lock.
+func (s *Server) Step() {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fleet.step(now)
+	s.p.Step(now)
 }
 
 // Run calls Step every interval (10s if every <= 0) until ctx is done or
-// the simulator is closed.
-func (s *Simulator) Run(ctx context.Context, every time.Duration) {
+// the Server is closed.
+func (s *Server) Run(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = 10 * time.Second
 	}
@@ -290,35 +331,34 @@ func (s *Simulator) Run(ctx context.Context, every time.Duration) {
 	}
 }
 
-// Desktops returns a copy of the current fleet in list order, in the
-// shape the API serves.
-func (s *Simulator) Desktops() []Desktop {
+// ReadFleet calls f holding the fleet's read lock, for a provider that
+// reads its fleet outside Serve.
+func (s *Server) ReadFleet(f func()) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]Desktop, len(s.fleet.recs))
-	for i, r := range s.fleet.recs {
-		out[i] = r.view()
-	}
-	return out
+	f()
 }
 
-// SetDesktops replaces the fleet with copies of ds, served in that order
-// exactly as given (nil slices and maps as [] and {}). Step evolves them
-// like generated desktops.
-func (s *Simulator) SetDesktops(ds []Desktop) {
-	recs := make([]*record, len(ds))
-	for i, d := range ds {
-		recs[i] = recordFor(d)
-	}
+// UpdateFleet calls f holding the fleet's write lock, for a provider that
+// changes its fleet outside Step.
+func (s *Server) UpdateFleet(f func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fleet.recs = recs
+	f()
+}
+
+// Credential returns the accepted credential of an access key, for
+// Provider.Authenticate.
+func (s *Server) Credential(accessKey string) (Credential, bool) {
+	c, ok := s.creds[accessKey]
+	return c, ok
 }
 
 // Requests returns how many requests of the operation reached the handler,
 // whatever their outcome (rejected, faulted, or still in progress).
-// Operation "" sums all operations.
-func (s *Simulator) Requests(operation string) int64 {
+// Operation "" sums all operations; OperationUnknown counts the paths no
+// operation serves.
+func (s *Server) Requests(operation string) int64 {
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
 	if operation == "" {
@@ -333,8 +373,8 @@ func (s *Simulator) Requests(operation string) int64 {
 
 // RequestsByStatus returns the finished requests of the operation ("" for
 // all) by HTTP status. Status 0 counts requests that got no response
-// because the client gave up or the simulator closed during a delay.
-func (s *Simulator) RequestsByStatus(operation string) map[int]int64 {
+// because the client gave up or the Server closed during a delay.
+func (s *Server) RequestsByStatus(operation string) map[int]int64 {
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
 	out := map[int]int64{}
@@ -350,42 +390,18 @@ func (s *Simulator) RequestsByStatus(operation string) map[int]int64 {
 }
 
 // ResetCounters zeroes the request counters.
-func (s *Simulator) ResetCounters() {
+func (s *Server) ResetCounters() {
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
 	s.requests = map[string]int64{}
 	s.byStatus = map[string]map[int]int64{}
 }
 
-// InjectFault adds a fault rule. Rules are evaluated in the order they were
-// added: every latency rule that fires adds its delay, and the first other
-// rule that fires decides the response. InjectFault panics if f is invalid
-// (unknown kind, Count < 0, Probability outside (0, 1] when Count is 0, a
-// non-positive latency, a status the kind does not allow, a negative Items
-// or offset, an unknown Variant or field, a redirect without an absolute
-// http(s) Location); ParseFaults returns such problems as errors.
-func (s *Simulator) InjectFault(f Fault) {
-	f.Offsets, f.Fields = slices.Clone(f.Offsets), slices.Clone(f.Fields)
-	if err := f.validate(); err != nil {
-		panic("simulator: InjectFault: " + err.Error())
-	}
-	s.cfgMu.Lock()
-	defer s.cfgMu.Unlock()
-	s.faults = append(s.faults, &faultRule{Fault: f, left: f.Count})
-}
-
-// ClearFaults removes all fault rules.
-func (s *Simulator) ClearFaults() {
-	s.cfgMu.Lock()
-	defer s.cfgMu.Unlock()
-	s.faults = nil
-}
-
 // ServeVerbatim makes subsequent authenticated requests of the operation
 // get exactly status and body (with Content-Type application/json), for
 // example a response copied from the API reference. Faults still apply
 // first. A nil body restores normal answers.
-func (s *Simulator) ServeVerbatim(operation string, status int, body []byte) {
+func (s *Server) ServeVerbatim(operation string, status int, body []byte) {
 	s.cfgMu.Lock()
 	defer s.cfgMu.Unlock()
 	if body == nil {
@@ -395,9 +411,9 @@ func (s *Simulator) ServeVerbatim(operation string, status int, body []byte) {
 	s.verbatim[operation] = verbatimResponse{status: status, body: append([]byte(nil), body...)}
 }
 
-// SetTotalCountMode changes how total_count is reported. Unknown modes are
-// ignored.
-func (s *Simulator) SetTotalCountMode(m TotalCountMode) {
+// SetTotalCountMode changes how list answers report their total. Unknown
+// modes are ignored.
+func (s *Server) SetTotalCountMode(m TotalCountMode) {
 	if !m.valid() {
 		return
 	}
@@ -406,29 +422,43 @@ func (s *Simulator) SetTotalCountMode(m TotalCountMode) {
 	s.totalMode = m
 }
 
+// TotalCountMode returns how list answers report their total, for the
+// provider's List.Mode.
+func (s *Server) TotalCountMode() TotalCountMode {
+	s.cfgMu.Lock()
+	defer s.cfgMu.Unlock()
+	return s.totalMode
+}
+
 // reqState follows one request through the handler.
 type reqState struct {
 	status int // 0 until a response is written
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Request-Id", newRequestID())
-	h.Set("Server", "api-gateway")
+	for k, v := range s.header {
+		h[k] = v // at full capacity (NewServer): an Add to h copies, never writes into it
+	}
 	h.Set("Content-Type", "application/json")
 
-	op, project := route(r.URL.Path)
+	op, known := s.p.Route(r)
+	name := op.Name
+	if !known {
+		name = OperationUnknown
+	}
 	s.statsMu.Lock()
-	s.requests[op]++
+	s.requests[name]++
 	s.statsMu.Unlock()
 	st := &reqState{}
 	defer func() {
 		s.statsMu.Lock()
-		m := s.byStatus[op]
+		m := s.byStatus[name]
 		if m == nil {
 			m = map[int]int64{}
-			s.byStatus[op] = m
+			s.byStatus[name] = m
 		}
 		m[st.status]++
 		s.statsMu.Unlock()
@@ -440,24 +470,24 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		body, err = io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	}
 	if err != nil {
-		s.writeError(w, st, &apiError{status: http.StatusBadRequest, code: "WKS.0001", msg: "Invalid request parameter.", detail: "The request body could not be read."})
+		s.writeError(w, st, s.errorOf(http.StatusBadRequest, s.codes.UnreadableBody, "The request body could not be read."))
 		return
 	}
 	if len(body) > maxBody {
-		s.writeError(w, st, &apiError{status: http.StatusRequestEntityTooLarge, code: "WKS.0001", msg: "Invalid request parameter.", detail: "The request body exceeds 12 MB."})
+		s.writeError(w, st, s.errorOf(http.StatusRequestEntityTooLarge, s.codes.BodyTooLarge, "The request body exceeds 12 MB."))
 		return
 	}
-	if e := s.authenticate(r, body, project); e != nil {
+	if e := s.p.Authenticate(r, body); e != nil {
 		s.writeError(w, st, e)
 		return
 	}
-	if op == OperationUnknown {
-		s.writeError(w, st, &apiError{status: http.StatusNotFound, code: "WKS.0010", msg: "No resources found in the system."})
+	if !known {
+		s.writeError(w, st, s.errorOf(http.StatusNotFound, s.codes.NotFound, ""))
 		return
 	}
-	if r.Method != http.MethodGet {
-		h.Set("Allow", http.MethodGet)
-		s.writeError(w, st, &apiError{status: http.StatusMethodNotAllowed, code: "WKS.0001", msg: "Invalid request parameter.", detail: "Method " + r.Method + " is not allowed; use GET."})
+	if r.Method != op.Method {
+		h.Set("Allow", op.Method)
+		s.writeError(w, st, s.errorOf(http.StatusMethodNotAllowed, s.codes.MethodNotAllowed, "Method "+r.Method+" is not allowed; use "+op.Method+"."))
 		return
 	}
 
@@ -472,7 +502,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	answer := func(f *Fault) (int, []byte) {
 		if f == nil {
 			s.cfgMu.Lock()
-			v, ok := s.verbatim[op]
+			v, ok := s.verbatim[op.Name]
 			s.cfgMu.Unlock()
 			if ok {
 				return v.status, v.body
@@ -482,7 +512,9 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if buf == nil {
 			buf = new([]byte)
 		}
-		status, body := s.listDesktops(r, (*buf)[:0], f)
+		s.mu.RLock()
+		status, body := s.p.Serve(op, r, (*buf)[:0], f)
+		s.mu.RUnlock()
 		*buf = body
 		return status, body
 	}
@@ -491,222 +523,31 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if fault != nil && !fault.Kind.reshapesPage() {
-		s.serveFault(w, r, st, fault, func() (int, []byte) { return answer(nil) })
+		s.serveFault(w, r, st, op, fault, func() (int, []byte) { return answer(nil) })
 		return
 	}
 	status, out := answer(fault)
 	s.write(w, st, status, out)
 }
 
-// route maps a path to its operation and the project it names ("" if none).
-// route finds the operation of a GET path in the spec table the client
-// uses (hwspec), and the project of the path.
-func route(path string) (op, project string) {
-	rest, ok := strings.CutPrefix(path, "/v2/")
-	if !ok {
-		return OperationUnknown, ""
-	}
-	project, _, ok = strings.Cut(rest, "/")
-	if !ok || project == "" {
-		return OperationUnknown, ""
-	}
-	row, ok := hwspec.Spec.Match(http.MethodGet, path)
-	if !ok {
-		return OperationUnknown, project
-	}
-	return row.Name, project
+// errorOf is the answer of status with the API's code c and detail.
+func (s *Server) errorOf(status int, c ErrorCode, detail string) *Error {
+	return &Error{Status: status, Code: c.Code, Message: c.Message, Detail: detail}
 }
 
-func (s *Simulator) write(w http.ResponseWriter, st *reqState, status int, body []byte) {
+func (s *Server) write(w http.ResponseWriter, st *reqState, status int, body []byte) {
 	st.status = status
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
 
-func (s *Simulator) writeError(w http.ResponseWriter, st *reqState, e *apiError) {
-	s.write(w, st, e.status, errorBody(e.code, e.msg, e.detail))
-}
-
-// errorBody renders the API's error object.
-func errorBody(code, msg, detail string) []byte {
-	v := struct {
-		Code   string `json:"error_code"`
-		Msg    string `json:"error_msg"`
-		Detail string `json:"error_detail,omitempty"`
-	}{code, msg, detail}
-	b, _ := json.Marshal(v) // three strings cannot fail to marshal
-	return b
+func (s *Server) writeError(w http.ResponseWriter, st *reqState, e *Error) {
+	s.write(w, st, e.Status, s.p.ErrorBody(e))
 }
 
 func newRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-// listQuery is a validated ListDesktopsDetail request.
-type listQuery struct {
-	offset, limit int
-	match         func(*record) bool // nil matches every desktop
-}
-
-// parseList validates the paging parameters and filters of q.
-func (s *Simulator) parseList(q url.Values) (listQuery, *apiError) {
-	lq := listQuery{limit: s.maxLimit, match: filters(q)}
-	if v := q.Get("offset"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return lq, &apiError{status: http.StatusBadRequest, code: "WKS.0508", msg: "The value of offset cannot be smaller than 0."}
-		}
-		lq.offset = n
-	}
-	if v, ok := q["limit"]; ok {
-		n, err := strconv.Atoi(v[0])
-		if err != nil || n < 1 || n > s.maxLimit {
-			return lq, &apiError{status: http.StatusBadRequest, code: "WKS.0509", msg: "The value of limit must be greater than 0 and smaller than 1000."}
-		}
-		lq.limit = n
-	}
-	return lq, nil
-}
-
-// page returns the matching desktops at positions offset..offset+limit-1
-// of q and the number of matching desktops. The caller holds s.mu.
-func (s *Simulator) page(q listQuery) (page []*record, total int) {
-	recs := s.fleet.recs
-	if q.match == nil {
-		total = len(recs)
-		start := min(q.offset, total)
-		return recs[start : start+min(q.limit, total-start)], total
-	}
-	for _, rec := range recs {
-		if q.match(rec) {
-			if total >= q.offset && len(page) < q.limit {
-				page = append(page, rec)
-			}
-			total++
-		}
-	}
-	return page, total
-}
-
-// listing is a ListDesktopsDetail answer before it is rendered.
-type listing struct {
-	desktops []*record
-	junk     int    // how many leading elements are replaced by junkItems
-	badList  string // a bad_list variant replacing the desktops array, or ""
-	total    int
-	mode     TotalCountMode
-}
-
-// appendTo renders l as JSON.
-func (l *listing) appendTo(b []byte) []byte {
-	b = append(b, '{')
-	switch l.badList {
-	case "":
-		b = slices.Grow(b, 64+3072*len(l.desktops))
-		b = append(b, `"desktops":[`...)
-		for i, rec := range l.desktops {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if i < l.junk {
-				b = append(b, junkItems[i%len(junkItems)]...)
-			} else {
-				b = appendRecord(b, rec)
-			}
-		}
-		b = append(b, ']')
-	case BadListMissing:
-	default:
-		b = append(b, `"desktops":`...)
-		b = append(b, badLists[l.badList]...)
-	}
-	if l.mode != TotalOmitted {
-		if b[len(b)-1] != '{' {
-			b = append(b, ',')
-		}
-		b = append(b, `"total_count":`...)
-		b = strconv.AppendInt(b, int64(l.mode.report(l.total)), 10)
-	}
-	return append(b, '}')
-}
-
-// report is the total_count the mode reports for total matching desktops
-// (meaningless for TotalOmitted).
-func (m TotalCountMode) report(total int) int {
-	switch m {
-	case TotalZero:
-		return 0
-	case TotalMaxInt:
-		return 2147483647
-	case TotalStale:
-		return max(total-7, 0)
-	}
-	return total
-}
-
-// listDesktops answers ListDesktopsDetail, with the page fault f (nil for
-// none) applied, appending the body to b.
-func (s *Simulator) listDesktops(r *http.Request, b []byte, f *Fault) (int, []byte) {
-	q, e := s.parseList(r.URL.Query())
-	if e != nil {
-		return e.status, errorBody(e.code, e.msg, e.detail)
-	}
-	s.cfgMu.Lock()
-	l := listing{mode: s.totalMode}
-	s.cfgMu.Unlock()
-
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	l.desktops, l.total = s.page(q)
-	if f != nil {
-		s.reshape(f, q, &l)
-	}
-	return http.StatusOK, l.appendTo(b)
-}
-
-// filters returns a predicate for the supported query filters of
-// ListDesktopsDetail (status, desktop_id, pool_id, desktop_type,
-// availability_zone, user_name, computer_name), or nil when none is set.
-// Repeated parameters and comma-separated values are alternatives.
-func filters(q map[string][]string) func(*record) bool {
-	var preds []func(*record) bool
-	add := func(key string, field func(*record) string) {
-		vs, ok := q[key]
-		if !ok {
-			return
-		}
-		set := map[string]bool{}
-		for _, v := range vs {
-			for part := range strings.SplitSeq(v, ",") {
-				if part = strings.TrimSpace(part); part != "" {
-					set[part] = true
-				}
-			}
-		}
-		if len(set) == 0 {
-			return
-		}
-		preds = append(preds, func(r *record) bool { return set[field(r)] })
-	}
-	add("status", func(r *record) string { return r.status })
-	add("desktop_id", func(r *record) string { return r.id })
-	add("pool_id", (*record).poolID)
-	add("desktop_type", (*record).desktopType)
-	add("availability_zone", (*record).availabilityZone)
-	add("user_name", func(r *record) string { return r.user })
-	add("computer_name", func(r *record) string { return r.name })
-	if len(preds) == 0 {
-		return nil
-	}
-	return func(r *record) bool {
-		for _, p := range preds {
-			if !p(r) {
-				return false
-			}
-		}
-		return true
-	}
 }

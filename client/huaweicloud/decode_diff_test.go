@@ -16,6 +16,7 @@ import (
 
 	"github.com/workspace-exporter/workspace_exporter/client"
 	"github.com/workspace-exporter/workspace_exporter/simulator"
+	hwsim "github.com/workspace-exporter/workspace_exporter/simulator/huaweicloud"
 )
 
 // diffRedactor has a secret, so that label values that contain it are
@@ -172,7 +173,7 @@ func fixtureElements(tb testing.TB) [][]byte {
 // captured on the wire.
 func simPage(tb testing.TB, n int) []byte {
 	tb.Helper()
-	sim, err := simulator.New(simulator.Options{
+	sim, err := hwsim.New(hwsim.Options{
 		ProjectID:   testProject,
 		Credentials: []simulator.Credential{{AccessKey: testAK, SecretKey: testSK}},
 		Desktops:    n,

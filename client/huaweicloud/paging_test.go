@@ -8,11 +8,12 @@ import (
 	"time"
 
 	"github.com/workspace-exporter/workspace_exporter/simulator"
+	hwsim "github.com/workspace-exporter/workspace_exporter/simulator/huaweicloud"
 )
 
-func newSim(t testing.TB, n int, mode simulator.TotalCountMode) (*simulator.Simulator, *Client) {
+func newSim(t testing.TB, n int, mode simulator.TotalCountMode) (*hwsim.Simulator, *Client) {
 	t.Helper()
-	sim, err := simulator.New(simulator.Options{
+	sim, err := hwsim.New(hwsim.Options{
 		ProjectID:   testProject,
 		Credentials: []simulator.Credential{{AccessKey: testAK, SecretKey: testSK}},
 		Desktops:    n,
@@ -43,7 +44,7 @@ func ids(ds []Desktop) []string {
 	return out
 }
 
-func simIDs(sim *simulator.Simulator) []string {
+func simIDs(sim *hwsim.Simulator) []string {
 	var out []string
 	for _, d := range sim.Desktops() {
 		out = append(out, d.DesktopID)
@@ -108,7 +109,7 @@ func TestHundredThousandDesktopsTake200Requests(t *testing.T) {
 }
 
 func TestLimitTooLargeIsHalved(t *testing.T) {
-	sim, err := simulator.New(simulator.Options{
+	sim, err := hwsim.New(hwsim.Options{
 		ProjectID: testProject, Credentials: []simulator.Credential{{AccessKey: testAK, SecretKey: testSK}},
 		Desktops: 700, Seed: 1, MaxLimit: 200,
 	})

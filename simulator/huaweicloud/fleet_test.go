@@ -1,17 +1,11 @@
-package simulator
+package huaweicloud
 
 import (
-	"bytes"
-	"encoding/json"
-	"net/http"
 	"reflect"
 	"regexp"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/workspace/v2/model"
 )
 
 var fixedClock = func() time.Time { return time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC) }
@@ -219,11 +213,11 @@ func TestStepEvolvesFleet(t *testing.T) {
 	}
 	for range 300 {
 		s.Step()
-		s.mu.RLock()
-		for _, r := range s.fleet.recs {
-			seenTasks[r.task] = true
-		}
-		s.mu.RUnlock()
+		s.ReadFleet(func() {
+			for _, r := range s.api.fleet.recs {
+				seenTasks[r.task] = true
+			}
+		})
 	}
 	after := s.Desktops()
 	checkInvariants(t, after)
@@ -319,72 +313,6 @@ func TestStepCreatesThroughSpawning(t *testing.T) {
 	}
 }
 
-func TestSetDesktopsRoundTripAndTasks(t *testing.T) {
-	s, err := New(testOptions(10))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds := s.Desktops()
-	// Hand-made desktops: a power-on in progress, one being deleted, one
-	// with nil slices and awkward strings.
-	p := 40
-	ds[0].Status, ds[0].TaskStatus, ds[0].LoginStatus, ds[0].Process = statusShutoff, taskPoweringOn, loginUnregister, &p
-	ds[1].TaskStatus, ds[1].Process = taskDeleting, &p
-	ds[2] = Desktop{DesktopID: "weird", ComputerName: "<Ünïcode & \"quotes\">\u2028", Status: "BUILD", Process: &p, TaskStatus: "unheard-of"}
-	s.SetDesktops(ds)
-	got := s.Desktops()
-	if !reflect.DeepEqual(got, ds) {
-		t.Fatal("Desktops() after SetDesktops differs from the input")
-	}
-	got[0].Metadata["os_type"] = "changed"
-	if s.Desktops()[0].Metadata["os_type"] == "changed" {
-		t.Fatal("Desktops() shares maps with the simulator")
-	}
-	ds[3].ComputerName = "changed"
-	if s.Desktops()[3].ComputerName == "changed" {
-		t.Fatal("SetDesktops keeps the caller's slice")
-	}
-
-	// The served JSON of the hand-made desktop: nil slices and maps as []
-	// and {}, strings escaped as encoding/json does.
-	_, base := startSimWith(t, s)
-	r, lb := list(t, base, map[string]any{"desktop_id": "weird"})
-	if len(lb.Desktops) != 1 || lb.Desktops[0].ComputerName != ds[2].ComputerName {
-		t.Fatalf("weird desktop: %s", r.body)
-	}
-	for _, frag := range []string{`"addresses":{}`, `"ip_addresses":[]`, `"metadata":{}`, `"links":[]`, `"tags":[]`, `"process":40`, `"status":"BUILD"`, `\u003c`, `\u2028`} {
-		if !bytes.Contains(r.body, []byte(frag)) {
-			t.Errorf("weird desktop JSON lacks %s: %s", frag, r.body)
-		}
-	}
-
-	s.Step()
-	after := map[string]Desktop{}
-	for _, d := range s.Desktops() {
-		after[d.DesktopID] = d
-	}
-	d0 := after[ds[0].DesktopID]
-	if d0.Status != statusActive || d0.TaskStatus != "" || d0.Process != nil || d0.LoginStatus != loginRegistered {
-		t.Errorf("powering-on desktop after a step: %s %q %v %s", d0.Status, d0.TaskStatus, d0.Process, d0.LoginStatus)
-	}
-	if d1, ok := after[ds[1].DesktopID]; ok && (d1.TaskStatus != taskDeleteFailed || d1.Status != statusError) {
-		t.Errorf("deleting desktop after a step: %s %q", d1.Status, d1.TaskStatus)
-	}
-	if d2 := after["weird"]; d2.TaskStatus != "" || d2.Status != "BUILD" || d2.Process != nil {
-		t.Errorf("unknown task after a step: %s %q %v", d2.Status, d2.TaskStatus, d2.Process)
-	}
-}
-
-func startSimWith(t *testing.T, s *Simulator) (*Simulator, string) {
-	t.Helper()
-	base, err := s.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s, base
-}
-
 func TestDeletionsEndInRemovalOrDeleteFailed(t *testing.T) {
 	s := newFleetSim(t, 400, 11)
 	ds := s.Desktops()
@@ -407,149 +335,6 @@ func TestDeletionsEndInRemovalOrDeleteFailed(t *testing.T) {
 	}
 }
 
-// normalized replaces nil slices and maps by empty ones, as the simulator
-// serves them.
-func normalized(d Desktop) Desktop {
-	d = d.clone()
-	if d.Addresses == nil {
-		d.Addresses = map[string][]AddressInfo{}
-	}
-	for k, v := range d.Addresses {
-		if v == nil {
-			d.Addresses[k] = []AddressInfo{}
-		}
-	}
-	if d.Metadata == nil {
-		d.Metadata = map[string]string{}
-	}
-	for _, p := range []*[]string{&d.IPAddresses, &d.UserList, &d.UserGroupList, &d.InternetModeList} {
-		if *p == nil {
-			*p = []string{}
-		}
-	}
-	if d.Flavor.Links == nil {
-		d.Flavor.Links = []FlavorLink{}
-	}
-	if d.SecurityGroups == nil {
-		d.SecurityGroups = []SecurityGroup{}
-	}
-	if d.AttachUserInfos == nil {
-		d.AttachUserInfos = []AttachUserInfo{}
-	}
-	if d.DataVolumes == nil {
-		d.DataVolumes = []Volume{}
-	}
-	if d.Tags == nil {
-		d.Tags = []Tag{}
-	}
-	return d
-}
-
-func TestAppendDesktopMatchesEncodingJSON(t *testing.T) {
-	s := newFleetSim(t, 3000, 8)
-	for range 5 {
-		s.Step()
-	}
-	ds := s.Desktops()
-	p := 77
-	ds = append(ds,
-		Desktop{},
-		Desktop{
-			DesktopID: "x", ComputerName: "a<b>&c\"d\\e\x01\u2028\u2029é\xff", Process: &p, PoolID: "p", InternetMode: "BOTH",
-			Addresses:   map[string][]AddressInfo{"n2": nil, "n1": {{Addr: "1.2.3.4"}, {Addr: "::1", Version: "6"}}},
-			Metadata:    map[string]string{"z": "1", "a": "2", "m\n": "3"},
-			Flavor:      Flavor{ID: "f", Links: []FlavorLink{{Rel: "self", Href: "https://x/y?a=1&b=2"}}},
-			Tags:        []Tag{{Key: "k", Value: "v"}, {Key: "k2"}},
-			DataVolumes: []Volume{{Size: 1}, {Size: 2, Type: "SSD"}},
-		})
-	for i, d := range ds {
-		want, err := json.Marshal(normalized(d))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := appendDesktop(nil, &d); !bytes.Equal(got, want) {
-			t.Fatalf("desktop %d:\n got %s\nwant %s", i, got, want)
-		}
-	}
-}
-
-func TestAppendRecordMatchesView(t *testing.T) {
-	s := newFleetSim(t, 5000, 12)
-	for range 10 {
-		s.Step()
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for i, r := range s.fleet.recs {
-		d := r.view()
-		if got, want := appendRecord(nil, r), appendDesktop(nil, &d); !bytes.Equal(got, want) {
-			t.Fatalf("desktop %d:\n got %s\nwant %s", i, got, want)
-		}
-	}
-}
-
-// TestPageDecodesIntoSDKModel checks a page against the SDK's own response
-// model for ListDesktopsDetail.
-func TestPageDecodesIntoSDKModel(t *testing.T) {
-	s, base := startSim(t, testOptions(800))
-	for range 30 {
-		s.Step()
-	}
-	want := s.Desktops()
-	r := do(t, sdkRequest(t, base, signed{query: map[string]any{"limit": "500"}}))
-	if r.status != http.StatusOK {
-		t.Fatal(r.status)
-	}
-	var resp model.ListDesktopsDetailResponse
-	if err := json.Unmarshal(r.body, &resp); err != nil {
-		t.Fatalf("SDK model rejects the page: %v", err)
-	}
-	if resp.TotalCount == nil || int(*resp.TotalCount) != len(want) || resp.Desktops == nil || len(*resp.Desktops) != 500 {
-		t.Fatalf("SDK model: total %v, %v desktops", resp.TotalCount, resp.Desktops)
-	}
-	tasks := 0
-	for i, d := range *resp.Desktops {
-		w := want[i]
-		if *d.DesktopId != w.DesktopID || *d.Status != w.Status || *d.TaskStatus != w.TaskStatus || *d.LoginStatus != w.LoginStatus ||
-			d.AttachState.Value() != w.AttachState || d.Metadata["os_type"] != w.Metadata["os_type"] ||
-			*d.Product.Memory != w.Product.Memory || d.RootVolume.Size != int32(w.RootVolume.Size) ||
-			len(d.Addresses) != 1 || (d.Process == nil) != (w.Process == nil) {
-			t.Fatalf("desktop %d decoded by the SDK differs: %v", i, d)
-		}
-		if d.Process != nil {
-			tasks++
-			if int(*d.Process) != *w.Process {
-				t.Fatalf("desktop %d: process %d, want %d", i, *d.Process, *w.Process)
-			}
-		}
-	}
-	if tasks == 0 {
-		t.Error("no running task on the first page")
-	}
-	if !slices.ContainsFunc(*resp.Desktops, func(d model.DesktopDetailInfo) bool { return d.InternetMode != nil && d.InternetMode.Value() == "EIP" }) {
-		t.Error("no EIP desktop on the first page")
-	}
-}
-
-func BenchmarkListPage(b *testing.B) {
-	s, err := New(testOptions(100_000))
-	if err != nil {
-		b.Fatal(err)
-	}
-	req := sdkRequest(b, "http://127.0.0.1:9", signed{query: map[string]any{"offset": "50000", "limit": "500"}})
-	w := &discardWriter{header: http.Header{}}
-	s.ServeHTTP(w, req)
-	if w.status != 200 {
-		b.Fatalf("status %d", w.status)
-	}
-	b.SetBytes(int64(w.n))
-	b.ReportAllocs()
-	for b.Loop() {
-		w.n = 0
-		s.ServeHTTP(w, req)
-	}
-}
-
 func BenchmarkGenerate100k(b *testing.B) {
 	for b.Loop() {
 		newFleet(1, 100_000, fixedClock())
@@ -561,17 +346,4 @@ func BenchmarkStep100k(b *testing.B) {
 	for b.Loop() {
 		f.step(fixedClock())
 	}
-}
-
-type discardWriter struct {
-	header http.Header
-	status int
-	n      int
-}
-
-func (w *discardWriter) Header() http.Header { return w.header }
-func (w *discardWriter) WriteHeader(s int)   { w.status = s }
-func (w *discardWriter) Write(p []byte) (int, error) {
-	w.n += len(p)
-	return len(p), nil
 }

@@ -1,9 +1,10 @@
-package simulator
+package huaweicloud
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,12 +15,28 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer/algorithm"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
+
+	"github.com/workspace-exporter/workspace_exporter/client/huaweicloud/hwspec"
+	"github.com/workspace-exporter/workspace_exporter/simulator"
 )
+
+// eventually polls cond for up to five seconds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
 
 const (
 	testProject = "0bec5db98280d2d02fd6c00c2de791ce"
@@ -34,7 +51,7 @@ const (
 func testOptions(n int) Options {
 	return Options{
 		ProjectID: testProject,
-		Credentials: []Credential{
+		Credentials: []simulator.Credential{
 			{AccessKey: testAK, SecretKey: testSK},
 			{AccessKey: testTempAK, SecretKey: testTempSK, SecurityToken: testToken},
 		},
@@ -174,18 +191,18 @@ func list(t testing.TB, base string, query map[string]any) (response, listBody) 
 }
 
 func TestNewValidatesOptions(t *testing.T) {
-	cred := []Credential{{AccessKey: "ak", SecretKey: "sk"}}
+	cred := []simulator.Credential{{AccessKey: "ak", SecretKey: "sk"}}
 	for name, o := range map[string]Options{
 		"no project":         {Credentials: cred},
 		"slash in project":   {ProjectID: "a/b", Credentials: cred},
 		"no credentials":     {ProjectID: "p"},
-		"empty secret key":   {ProjectID: "p", Credentials: []Credential{{AccessKey: "ak"}}},
-		"empty access key":   {ProjectID: "p", Credentials: []Credential{{SecretKey: "sk"}}},
-		"duplicate key":      {ProjectID: "p", Credentials: []Credential{{AccessKey: "ak", SecretKey: "1"}, {AccessKey: "ak", SecretKey: "2"}}},
+		"empty secret key":   {ProjectID: "p", Credentials: []simulator.Credential{{AccessKey: "ak"}}},
+		"empty access key":   {ProjectID: "p", Credentials: []simulator.Credential{{SecretKey: "sk"}}},
+		"duplicate key":      {ProjectID: "p", Credentials: []simulator.Credential{{AccessKey: "ak", SecretKey: "1"}, {AccessKey: "ak", SecretKey: "2"}}},
 		"negative desktops":  {ProjectID: "p", Credentials: cred, Desktops: -1},
 		"negative max limit": {ProjectID: "p", Credentials: cred, MaxLimit: -5},
 		"huge max limit":     {ProjectID: "p", Credentials: cred, MaxLimit: 1001},
-		"bad total mode":     {ProjectID: "p", Credentials: cred, TotalCount: TotalCountMode(99)},
+		"bad total mode":     {ProjectID: "p", Credentials: cred, TotalCount: simulator.TotalCountMode(99)},
 	} {
 		if _, err := New(o); err == nil {
 			t.Errorf("%s: New accepted %+v", name, o)
@@ -195,8 +212,8 @@ func TestNewValidatesOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.maxLimit != DefaultMaxLimit || len(s.Desktops()) != 0 {
-		t.Errorf("defaults: maxLimit %d, %d desktops", s.maxLimit, len(s.Desktops()))
+	if s.api.desktopLimits.Max != DefaultMaxLimit || len(s.Desktops()) != 0 {
+		t.Errorf("defaults: maxLimit %d, %d desktops", s.api.desktopLimits.Max, len(s.Desktops()))
 	}
 }
 
@@ -228,14 +245,14 @@ func TestPagingWalksEveryDesktopOnce(t *testing.T) {
 	for _, d := range s.Desktops() {
 		want = append(want, d.DesktopID)
 	}
-	wantTotal := map[TotalCountMode]*int{
-		TotalExact:   ptr(1234),
-		TotalOmitted: nil,
-		TotalZero:    ptr(0),
-		TotalMaxInt:  ptr(2147483647),
-		TotalStale:   ptr(1227),
+	wantTotal := map[simulator.TotalCountMode]*int{
+		simulator.TotalExact:   ptr(1234),
+		simulator.TotalOmitted: nil,
+		simulator.TotalZero:    ptr(0),
+		simulator.TotalMaxInt:  ptr(2147483647),
+		simulator.TotalStale:   ptr(1227),
 	}
-	for mode := TotalExact; mode <= TotalStale; mode++ {
+	for mode := simulator.TotalExact; mode <= simulator.TotalStale; mode++ {
 		t.Run(mode.String(), func(t *testing.T) {
 			s.SetTotalCountMode(mode)
 			ids, totals := walk(t, base, 500)
@@ -252,16 +269,16 @@ func TestPagingWalksEveryDesktopOnce(t *testing.T) {
 			}
 		})
 	}
-	s.SetTotalCountMode(TotalOmitted)
+	s.SetTotalCountMode(simulator.TotalOmitted)
 	r, _ := list(t, base, nil)
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(r.body, &raw); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := raw["total_count"]; ok {
-		t.Error("TotalOmitted: total_count present")
+		t.Error("simulator.TotalOmitted: total_count present")
 	}
-	s.SetTotalCountMode(TotalExact)
+	s.SetTotalCountMode(simulator.TotalExact)
 	// Default limit is 500; an offset past the end gives an empty page.
 	_, lb := list(t, base, nil)
 	if len(lb.Desktops) != 500 || *lb.TotalCount != 1234 {
@@ -292,7 +309,7 @@ func deref(p *int) string {
 
 func TestTotalStaleNeverNegative(t *testing.T) {
 	s, base := startSim(t, testOptions(3))
-	s.SetTotalCountMode(TotalStale)
+	s.SetTotalCountMode(simulator.TotalStale)
 	_, lb := list(t, base, nil)
 	if lb.TotalCount == nil || *lb.TotalCount != 0 || len(lb.Desktops) != 3 {
 		t.Errorf("total %v, %d desktops", deref(lb.TotalCount), len(lb.Desktops))
@@ -372,7 +389,7 @@ func TestCommonResponseHeaders(t *testing.T) {
 	check("401", do(t, sdkRequest(t, base, signed{sk: "wrong", ak: testAK})), 401)
 	check("400", do(t, sdkRequest(t, base, signed{query: map[string]any{"limit": "0"}})), 400)
 	check("404", do(t, sdkRequest(t, base, signed{path: "/v2/{project_id}/desktops/nope"})), 404)
-	s.InjectFault(Fault{Kind: FaultThrottle, Count: 1})
+	s.InjectFault(simulator.Fault{Kind: simulator.FaultThrottle, Count: 1})
 	check("429", do(t, sdkRequest(t, base, signed{})), 429)
 }
 
@@ -395,10 +412,10 @@ func TestNotFoundAndMethodNotAllowed(t *testing.T) {
 			t.Errorf("%s: %d, Allow %q", m, r.status, r.header.Get("Allow"))
 		}
 	}
-	if got := s.Requests(OperationUnknown); got != 4 {
+	if got := s.Requests(simulator.OperationUnknown); got != 4 {
 		t.Errorf("Requests(Unknown) = %d, want 4", got)
 	}
-	if got := s.Requests(OperationListDesktopsDetail); got != 3 {
+	if got := s.Requests(hwspec.OpListDesktopsDetail); got != 3 {
 		t.Errorf("Requests(ListDesktopsDetail) = %d, want 3", got)
 	}
 	// An unknown path still needs a valid signature.
@@ -409,61 +426,12 @@ func TestNotFoundAndMethodNotAllowed(t *testing.T) {
 	}
 }
 
-func TestFilters(t *testing.T) {
-	s, base := startSim(t, testOptions(600))
-	all := s.Desktops()
-	count := func(pred func(Desktop) bool) int {
-		n := 0
-		for _, d := range all {
-			if pred(d) {
-				n++
-			}
-		}
-		return n
-	}
-	for _, st := range []string{statusActive, statusShutoff, statusHibernated, statusError} {
-		_, lb := list(t, base, map[string]any{"status": st})
-		want := count(func(d Desktop) bool { return d.Status == st })
-		if *lb.TotalCount != want || len(lb.Desktops) != min(want, 500) {
-			t.Errorf("status=%s: total %d, %d desktops; want %d", st, *lb.TotalCount, len(lb.Desktops), want)
-		}
-		for _, d := range lb.Desktops {
-			if d.Status != st {
-				t.Fatalf("status=%s returned a %s desktop", st, d.Status)
-			}
-		}
-	}
-	ids := []string{all[7].DesktopID, all[3].DesktopID, all[500].DesktopID}
-	_, lb := list(t, base, map[string]any{"desktop_id": ids})
-	if len(lb.Desktops) != 3 || lb.Desktops[0].DesktopID != ids[1] || lb.Desktops[1].DesktopID != ids[0] || lb.Desktops[2].DesktopID != ids[2] {
-		t.Errorf("desktop_id filter returned %d desktops", len(lb.Desktops))
-	}
-	_, lb = list(t, base, map[string]any{"desktop_type": "POOLED", "limit": "500"})
-	wantPooled := count(func(d Desktop) bool { return d.DesktopType == "POOLED" })
-	if *lb.TotalCount != wantPooled || wantPooled == 0 {
-		t.Errorf("desktop_type=POOLED: total %d, want %d", *lb.TotalCount, wantPooled)
-	}
-	pool := pools[0].id
-	_, lb = list(t, base, map[string]any{"pool_id": pool + "," + pools[1].id, "status": statusActive})
-	want := count(func(d Desktop) bool {
-		return (d.PoolID == pool || d.PoolID == pools[1].id) && d.Status == statusActive
-	})
-	if *lb.TotalCount != want {
-		t.Errorf("pool_id+status: total %d, want %d", *lb.TotalCount, want)
-	}
-	_, lb = list(t, base, map[string]any{"availability_zone": "ap-southeast-3c", "offset": "2", "limit": "5"})
-	want = count(func(d Desktop) bool { return d.AvailabilityZone == "ap-southeast-3c" })
-	if *lb.TotalCount != want || len(lb.Desktops) != 5 {
-		t.Errorf("availability_zone: total %d (want %d), %d desktops", *lb.TotalCount, want, len(lb.Desktops))
-	}
-}
-
 func TestServeVerbatim(t *testing.T) {
 	s, base := startSim(t, testOptions(5))
 	// The 003 example response, with its odd spacing and an id that is
 	// not a well-formed UUID, must come back byte for byte.
 	example := []byte("{\n \"desktops\" : [{\n \"desktop_id\" : \"cb783682-323a-43fa-9f70-3e87eed5524\",\n \"process\" : null, \"addresses\" : [ ]\n }],\n \"total_count\" : 1\n}\n")
-	s.ServeVerbatim(OperationListDesktopsDetail, 200, example)
+	s.ServeVerbatim(hwspec.OpListDesktopsDetail, 200, example)
 	for range 2 {
 		r := do(t, sdkRequest(t, base, signed{query: map[string]any{"limit": "0"}}))
 		if r.status != 200 || !bytes.Equal(r.body, example) {
@@ -471,7 +439,7 @@ func TestServeVerbatim(t *testing.T) {
 		}
 	}
 	errBody := []byte(`{"error_code":"WKS.0011","error_msg":"This operation is not allowed because the service has not been enabled for the tenant."}`)
-	s.ServeVerbatim(OperationListDesktopsDetail, 403, errBody)
+	s.ServeVerbatim(hwspec.OpListDesktopsDetail, 403, errBody)
 	if r := do(t, sdkRequest(t, base, signed{})); r.status != 403 || !bytes.Equal(r.body, errBody) {
 		t.Fatalf("verbatim 403: %d %q", r.status, r.body)
 	}
@@ -479,7 +447,7 @@ func TestServeVerbatim(t *testing.T) {
 	if r := do(t, sdkRequest(t, base, signed{ak: testAK, sk: "bad"})); r.status != 401 {
 		t.Errorf("verbatim skipped authentication: %d", r.status)
 	}
-	s.ServeVerbatim(OperationListDesktopsDetail, 0, nil)
+	s.ServeVerbatim(hwspec.OpListDesktopsDetail, 0, nil)
 	if _, lb := list(t, base, nil); len(lb.Desktops) != 5 {
 		t.Errorf("after clearing: %d desktops", len(lb.Desktops))
 	}
@@ -492,14 +460,14 @@ func TestRequestCounters(t *testing.T) {
 	do(t, sdkRequest(t, base, signed{ak: testAK, sk: "nope"}))
 	do(t, sdkRequest(t, base, signed{query: map[string]any{"limit": "0"}}))
 	do(t, sdkRequest(t, base, signed{path: "/v2/{project_id}/x"}))
-	if got := s.Requests(OperationListDesktopsDetail); got != 4 {
+	if got := s.Requests(hwspec.OpListDesktopsDetail); got != 4 {
 		t.Errorf("Requests = %d, want 4", got)
 	}
 	if got := s.Requests(""); got != 5 {
 		t.Errorf("Requests(\"\") = %d, want 5", got)
 	}
 	want := map[int]int64{200: 2, 401: 1, 400: 1}
-	if got := s.RequestsByStatus(OperationListDesktopsDetail); !reflect.DeepEqual(got, want) {
+	if got := s.RequestsByStatus(hwspec.OpListDesktopsDetail); !reflect.DeepEqual(got, want) {
 		t.Errorf("RequestsByStatus = %v, want %v", got, want)
 	}
 	if got := s.RequestsByStatus(""); got[404] != 1 || got[200] != 2 {
@@ -535,38 +503,6 @@ func TestServeHTTPDirectly(t *testing.T) {
 	}
 	if rec.Header().Get("Content-Length") != strconv.Itoa(rec.Body.Len()) {
 		t.Errorf("Content-Length %s for %d bytes", rec.Header().Get("Content-Length"), rec.Body.Len())
-	}
-}
-
-func TestStartAndClose(t *testing.T) {
-	s, err := New(testOptions(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := s.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !regexp.MustCompile(`^http://127\.0\.0\.1:\d+$`).MatchString(base) {
-		t.Errorf("base URL %q", base)
-	}
-	if _, err := s.Start("127.0.0.1:0"); err == nil {
-		t.Error("second Start succeeded")
-	}
-	if r := do(t, sdkRequest(t, base, signed{})); r.status != 200 {
-		t.Errorf("status %d", r.status)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Errorf("second Close: %v", err)
-	}
-	if _, err := http.Get(base); err == nil {
-		t.Error("server still answers after Close")
-	}
-	if _, err := s.Start("127.0.0.1:0"); err == nil {
-		t.Error("Start after Close succeeded")
 	}
 }
 
@@ -614,5 +550,101 @@ func TestConcurrentListAndStep(t *testing.T) {
 	}
 	if got := s.RequestsByStatus(""); got[200] != 24 || len(got) != 1 {
 		t.Errorf("RequestsByStatus %v, want 24 successes", s.RequestsByStatus(""))
+	}
+}
+
+// TestErrorBodies: the answers the shared Server gives itself carry the
+// Workspace API's error object and codes.
+func TestErrorBodies(t *testing.T) {
+	s, base := startSim(t, testOptions(3))
+	for _, c := range []struct {
+		name   string
+		fault  simulator.Fault
+		method string
+		status int
+		body   string
+	}{
+		{name: "throttle", fault: simulator.Fault{Kind: simulator.FaultThrottle}, status: 429,
+			body: `{"error_code":"APIGW.0308","error_msg":"The request is throttled."}`},
+		{name: "server_error", fault: simulator.Fault{Kind: simulator.FaultServerError}, status: 500,
+			body: `{"error_code":"WKS.0002","error_msg":"Internal error."}`},
+		{name: "server_error 502", fault: simulator.Fault{Kind: simulator.FaultServerError, Status: 502}, status: 502,
+			body: `{"error_code":"WKS.0002","error_msg":"Internal error."}`},
+		{name: "server_error 503", fault: simulator.Fault{Kind: simulator.FaultServerError, Status: 503}, status: 503,
+			body: `{"error_code":"WKS.0002","error_msg":"Internal error."}`},
+		{name: "server_error 504", fault: simulator.Fault{Kind: simulator.FaultServerError, Status: 504}, status: 504,
+			body: `{"error_code":"APIGW.0202","error_msg":"Backend timeout."}`},
+		{name: "timeout", fault: simulator.Fault{Kind: simulator.FaultTimeout, Latency: 10 * time.Millisecond}, status: 504,
+			body: `{"error_code":"APIGW.0202","error_msg":"Backend timeout."}`},
+		{name: "method", method: http.MethodPost, status: 405,
+			body: `{"error_code":"WKS.0001","error_msg":"Invalid request parameter.","error_detail":"Method POST is not allowed; use GET."}`},
+		{name: "limit", status: 400,
+			body: `{"error_code":"WKS.0509","error_msg":"The value of limit must be greater than 0 and smaller than 1000."}`},
+	} {
+		o := signed{method: c.method}
+		if c.fault.Kind != "" {
+			c.fault.Count = 1
+			s.InjectFault(c.fault)
+		} else if c.method == "" {
+			o.query = map[string]any{"limit": "0"}
+		}
+		r := do(t, sdkRequest(t, base, o))
+		if r.status != c.status || string(r.body) != c.body {
+			t.Errorf("%s: %d %s, want %d %s", c.name, r.status, r.body, c.status, c.body)
+		}
+		checkCommonHeaders(t, c.name, r.header)
+	}
+
+	// The body is read (and capped at 12 MB) before the signature is checked.
+	req, err := http.NewRequest(http.MethodPost, base+"/v2/"+testProject+"/desktops/detail", bytes.NewReader(make([]byte, 12<<20+1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"error_code":"WKS.0001","error_msg":"Invalid request parameter.","error_detail":"The request body exceeds 12 MB."}`
+	if r := do(t, req); r.status != 413 || string(r.body) != want {
+		t.Errorf("oversized body: %d %s", r.status, r.body)
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v2/"+testProject+"/desktops/detail", iotest.ErrReader(errors.New("reset"))))
+	want = `{"error_code":"WKS.0001","error_msg":"Invalid request parameter.","error_detail":"The request body could not be read."}`
+	if rec.Code != 400 || rec.Body.String() != want {
+		t.Errorf("unreadable body: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestEndpointsFollowTheSpec: every endpoint is a row of the spec table
+// the client reads, routed to its operation and answered by it (200, or
+// the 400 of an operation whose parameters are mandatory); the table's
+// rows the simulator does not serve are unknown paths.
+func TestEndpointsFollowTheSpec(t *testing.T) {
+	s, base := startSim(t, testOptions(3))
+	for name, ep := range endpoints {
+		if !slices.Contains(hwspec.Spec.OperationNames(), name) {
+			t.Errorf("endpoint %s is not in the spec table", name)
+		}
+		if ep.serve == nil || hwspec.Spec.Operation(name).ListKey != "" && ep.oversizedItem == nil {
+			t.Errorf("endpoint %s: serve or oversizedItem missing", name)
+		}
+	}
+	unknown := int64(0)
+	for _, op := range hwspec.Spec.Operations {
+		r := do(t, sdkRequest(t, base, signed{method: op.Method, path: op.Path}))
+		if _, served := endpoints[op.Name]; !served {
+			unknown++
+			if r.status != http.StatusNotFound || errorCode(t, r) != "WKS.0010" || s.Requests(simulator.OperationUnknown) != unknown {
+				t.Errorf("%s, not served: %d %s", op.Name, r.status, r.body)
+			}
+			continue
+		}
+		var raw map[string]json.RawMessage
+		if r.status != http.StatusOK && r.status != http.StatusBadRequest || json.Unmarshal(r.body, &raw) != nil {
+			t.Errorf("%s %s: %d %s", op.Method, op.Path, r.status, r.body)
+		}
+		if _, ok := raw[op.ListKey]; r.status == http.StatusOK && op.ListKey != "" && !ok {
+			t.Errorf("%s: no %q in %s", op.Name, op.ListKey, r.body)
+		}
+		if got := s.Requests(op.Name); got != 1 {
+			t.Errorf("%s: Requests = %d, want 1", op.Name, got)
+		}
 	}
 }

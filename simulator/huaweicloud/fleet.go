@@ -1,4 +1,8 @@
-package simulator
+package huaweicloud
+
+// This file is the simulated fleet: one generated inventory of desktops
+// that every endpoint serves, so that counts agree across endpoints, and
+// its evolution step by step. The desktop object it serves is desktops.go's.
 
 import (
 	"encoding/hex"
@@ -326,8 +330,9 @@ const (
 	internetEIP
 )
 
-// fleet is the simulated inventory. It is not safe for concurrent use; the
-// Simulator serialises access.
+// fleet is the simulated inventory, the one state of the simulated tenant.
+// It is not safe for concurrent use; the Server's fleet lock serialises
+// access (read for Serve, write for Step).
 type fleet struct {
 	rng     *rand.Rand
 	recs    []*record // creation order
@@ -702,126 +707,6 @@ func (r *record) availabilityZone() string {
 	return r.zone.name
 }
 
-// applyState copies the evolving fields of r into d.
-func (r *record) applyState(d *Desktop) {
-	d.Status, d.TaskStatus, d.LoginStatus, d.AttachState = r.status, r.task, r.login, r.attach
-	d.InMaintenanceMode, d.IsAttachingEIP = r.maintenance, r.attachingEIP
-	d.Process = nil
-	if r.process != nullProcess {
-		p := int(r.process)
-		d.Process = &p
-	}
-}
-
-// view builds the full Desktop of a record.
-func (r *record) view() Desktop {
-	if r.custom != nil {
-		d := r.custom.clone()
-		r.applyState(&d)
-		return d
-	}
-	p, img, z, h := r.product, r.image, r.zone, r.hash
-	ip := ipString(r.ip)
-	charge := "0"
-	if r.period {
-		charge = "1"
-	}
-	d := Desktop{
-		DesktopID:    r.id,
-		ComputerName: r.name,
-		OSHostName:   r.name,
-		Addresses: map[string][]AddressInfo{z.networkID: {{
-			Addr: ip, Version: "4", MACAddr: macString(mix(h, 1)), Type: "fixed",
-		}}},
-		IPAddresses:   []string{ip},
-		IPv4:          ip,
-		UserList:      []string{},
-		UserGroupList: []string{},
-		DesktopType:   "DEDICATED",
-		ResourceType:  "DEDICATED_DESKTOP",
-		Metadata: map[string]string{
-			"charging_mode":             charge,
-			"image_name":                img.name,
-			"metering.image_id":         img.id,
-			"metering.resourcespeccode": p.flavor + img.specSuffix,
-			"metering.resourcetype":     "1",
-			"os_type":                   img.osType,
-			"os_bit":                    "64",
-			"desktop_os_version":        img.version,
-		},
-		Flavor:         Flavor{ID: p.flavor, Links: []FlavorLink{}},
-		Created:        formatMillis(r.created),
-		SecurityGroups: []SecurityGroup{{ID: securityGroupID, Name: securityGroupName}},
-		UserName:       r.user,
-		ProductID:      p.id,
-		RootVolume: Volume{
-			Type: p.diskType, Size: p.diskGB, Device: "/dev/vda",
-			ID: hex32(mix(h, 2), mix(h, 3)), VolumeID: uuidString(mix(h, 4), mix(h, 5)),
-			CreateTime: formatMillis(r.created - 9000 - int64(h%1000)), DisplayName: r.name + "-volume-0000",
-			ResourceSpecCode: volumeSpec(p.diskType),
-		},
-		DataVolumes:      []Volume{},
-		UserGroup:        r.userGroup,
-		AvailabilityZone: z.name,
-		SiteType:         "CENTER",
-		SiteName:         siteName,
-		Product: Product{
-			ProductID: p.id, FlavorID: p.flavor, Type: "BASE", CPU: p.cpuS, Memory: p.memS,
-			Descriptions: p.des, ChargeMode: charge, Architecture: "x86", IsGPU: p.gpu,
-			PackageType: p.pkg, SystemDiskType: p.diskType, SystemDiskSize: p.diskS,
-			ResourceType: productResource, CloudServiceType: cloudServiceType,
-			VolumeProductType: "workspace", Status: "normal",
-		},
-		OSVersion:           img.version,
-		SID:                 uuidString(mix(h, 6), mix(h, 7)),
-		InternetModeList:    []string{},
-		EnterpriseProjectID: "0",
-		SubnetID:            z.subnetID,
-		BillResourceID:      r.id,
-	}
-	d.RootVolume.BillResourceID = d.RootVolume.VolumeID
-	if r.user != "" {
-		d.AttachUserInfos = []AttachUserInfo{{UserID: hex32(mix(h, 8), mix(h, 9)), UserName: r.user, UserGroup: r.userGroup, Type: "USER"}}
-	} else {
-		d.AttachUserInfos = []AttachUserInfo{}
-	}
-	if r.dataGB > 0 {
-		vid := uuidString(mix(h, 10), mix(h, 11))
-		d.DataVolumes = []Volume{{
-			Type: "SAS", Size: int(r.dataGB), Device: "/dev/vdb",
-			ID: hex32(mix(h, 12), mix(h, 13)), VolumeID: vid, BillResourceID: vid,
-			CreateTime: formatMillis(r.created - 8990 - int64(h%1000)), DisplayName: r.name + "-volume-0001",
-			ResourceSpecCode: volumeSpec("SAS"),
-		}}
-	}
-	switch r.internet {
-	case internetNAT:
-		d.IsSupportInternet, d.InternetMode, d.InternetModeList = true, "NAT", []string{"NAT"}
-	case internetEIP:
-		d.IsSupportInternet, d.InternetMode, d.InternetModeList = true, "EIP", []string{"EIP"}
-		d.IPAddresses = append(d.IPAddresses, ipString(119<<24|13<<16|uint32(mix(h, 14)&0xffff)))
-	}
-	if r.pool != nil {
-		d.DesktopType, d.ResourceType, d.PoolID = "POOLED", "POOLED_DESKTOP", r.pool.id
-		d.Tags = []Tag{{Key: "pool", Value: r.pool.name}}
-	} else {
-		if p.gpu {
-			d.ResourceType = "RENDER_DESKTOP"
-		}
-		d.Tags = []Tag{{Key: "department", Value: r.dept.tag}}
-		d.EnterpriseProjectID = r.dept.epID
-	}
-	r.applyState(&d)
-	return d
-}
-
-func volumeSpec(diskType string) string {
-	if diskType == "SSD" {
-		return "workspace.volume.ultrahigh"
-	}
-	return "workspace.volume.high"
-}
-
 // mix derives the k-th 64-bit value from h (SplitMix64).
 func mix(h uint64, k uint64) uint64 {
 	z := h + k*0x9e3779b97f4a7c15
@@ -850,170 +735,6 @@ func macString(v uint64) string {
 
 func formatMillis(ms int64) string {
 	return time.UnixMilli(ms).UTC().Format(timeLayout)
-}
-
-// appendRecord appends the JSON of r's desktop: the same bytes as
-// appendDesktop(r.view()) (TestAppendRecordMatchesView holds it to that),
-// written straight from the record for generated desktops so that a list
-// page costs no per-desktop allocations.
-func appendRecord(b []byte, r *record) []byte {
-	if r.custom != nil {
-		d := r.view()
-		return appendDesktop(b, &d)
-	}
-	p, img, z, h := r.product, r.image, r.zone, r.hash
-	charge := "0"
-	if r.period {
-		charge = "1"
-	}
-	b = appendKeyString(b, '{', "desktop_id", r.id)
-	b = appendKeyString(b, ',', "computer_name", r.name)
-	b = appendKeyString(b, ',', "os_host_name", r.name)
-	b = append(b, `,"addresses":{`...)
-	b = appendString(b, z.networkID)
-	b = append(b, `:[{"addr":"`...)
-	b = appendIP(b, r.ip)
-	b = append(b, `","version":"4","OS-EXT-IPS-MAC:mac_addr":"`...)
-	b = appendMAC(b, mix(h, 1))
-	b = append(b, `","OS-EXT-IPS:type":"fixed"}]},"ip_addresses":["`...)
-	b = appendIP(b, r.ip)
-	if r.internet == internetEIP {
-		b = append(b, `","`...)
-		b = appendIP(b, 119<<24|13<<16|uint32(mix(h, 14)&0xffff))
-	}
-	b = append(b, `"],"ipv4":"`...)
-	b = appendIP(b, r.ip)
-	b = append(b, `","ipv6":"","user_list":[],"user_group_list":[]`...)
-	switch {
-	case r.pool != nil:
-		b = append(b, `,"desktop_type":"POOLED","resource_type":"POOLED_DESKTOP"`...)
-	case p.gpu:
-		b = append(b, `,"desktop_type":"DEDICATED","resource_type":"RENDER_DESKTOP"`...)
-	default:
-		b = append(b, `,"desktop_type":"DEDICATED","resource_type":"DEDICATED_DESKTOP"`...)
-	}
-	b = append(b, `,"metadata":`...)
-	b = appendKeyString(b, '{', "charging_mode", charge)
-	b = appendKeyString(b, ',', "desktop_os_version", img.version)
-	b = appendKeyString(b, ',', "image_name", img.name)
-	b = appendKeyString(b, ',', "metering.image_id", img.id)
-	b = append(b, `,"metering.resourcespeccode":"`...) // table values and generated names are plain ASCII
-	b = append(b, p.flavor...)
-	b = append(b, img.specSuffix...)
-	b = append(b, '"')
-	b = append(b, `,"metering.resourcetype":"1","os_bit":"64"`...)
-	b = appendKeyString(b, ',', "os_type", img.osType)
-	b = append(b, `},"flavor":`...)
-	b = appendKeyString(b, '{', "id", p.flavor)
-	b = append(b, `,"links":[]}`...)
-	b = appendKeyString(b, ',', "status", r.status)
-	b = appendKeyString(b, ',', "task_status", r.task)
-	b = appendKeyBool(b, "in_maintenance_mode", r.maintenance)
-	b = append(b, `,"created":"`...)
-	b = appendMillis(b, r.created)
-	b = append(b, `","security_groups":[{"id":"`+securityGroupID+`","name":"`+securityGroupName+`"}]`...)
-	b = appendKeyString(b, ',', "login_status", r.login)
-	b = appendKeyString(b, ',', "user_name", r.user)
-	b = append(b, `,"attach_user_infos":[`...)
-	if r.user != "" {
-		b = append(b, `{"user_id":"`...)
-		b = appendHex32(b, mix(h, 8), mix(h, 9))
-		b = append(b, '"')
-		b = appendKeyString(b, ',', "user_name", r.user)
-		b = appendKeyString(b, ',', "user_group", r.userGroup)
-		b = append(b, `,"type":"USER"}`...)
-	}
-	b = append(b, ']')
-	b = appendKeyString(b, ',', "product_id", p.id)
-	b = append(b, `,"root_volume":`...)
-	b = appendKeyString(b, '{', "type", p.diskType)
-	b = append(b, `,"size":`...)
-	b = strconv.AppendInt(b, int64(p.diskGB), 10)
-	b = append(b, `,"device":"/dev/vda","id":"`...)
-	b = appendHex32(b, mix(h, 2), mix(h, 3))
-	b = append(b, `","volume_id":"`...)
-	b = appendUUID(b, mix(h, 4), mix(h, 5))
-	b = append(b, `","bill_resource_id":"`...)
-	b = appendUUID(b, mix(h, 4), mix(h, 5))
-	b = append(b, `","create_time":"`...)
-	b = appendMillis(b, r.created-9000-int64(h%1000))
-	b = append(b, `","display_name":"`...)
-	b = append(b, r.name...)
-	b = append(b, `-volume-0000"`...)
-	b = appendKeyString(b, ',', "resource_spec_code", volumeSpec(p.diskType))
-	b = append(b, `},"data_volumes":[`...)
-	if r.dataGB > 0 {
-		b = append(b, `{"type":"SAS","size":`...)
-		b = strconv.AppendInt(b, int64(r.dataGB), 10)
-		b = append(b, `,"device":"/dev/vdb","id":"`...)
-		b = appendHex32(b, mix(h, 12), mix(h, 13))
-		b = append(b, `","volume_id":"`...)
-		b = appendUUID(b, mix(h, 10), mix(h, 11))
-		b = append(b, `","bill_resource_id":"`...)
-		b = appendUUID(b, mix(h, 10), mix(h, 11))
-		b = append(b, `","create_time":"`...)
-		b = appendMillis(b, r.created-8990-int64(h%1000))
-		b = append(b, `","display_name":`...)
-		b = appendString(b, r.name+"-volume-0001")
-		b = appendKeyString(b, ',', "resource_spec_code", volumeSpec("SAS"))
-		b = append(b, '}')
-	}
-	b = append(b, ']')
-	b = appendKeyString(b, ',', "user_group", r.userGroup)
-	b = appendKeyString(b, ',', "availability_zone", z.name)
-	b = append(b, `,"site_type":"CENTER","site_name":"`+siteName+`","product":`...)
-	b = appendKeyString(b, '{', "product_id", p.id)
-	b = appendKeyString(b, ',', "flavor_id", p.flavor)
-	b = append(b, `,"type":"BASE"`...)
-	b = appendKeyString(b, ',', "cpu", p.cpuS)
-	b = appendKeyString(b, ',', "memory", p.memS)
-	b = appendKeyString(b, ',', "descriptions", p.des)
-	b = appendKeyString(b, ',', "charge_mode", charge)
-	b = append(b, `,"architecture":"x86"`...)
-	b = appendKeyBool(b, "is_gpu", p.gpu)
-	b = appendKeyString(b, ',', "package_type", p.pkg)
-	b = appendKeyString(b, ',', "system_disk_type", p.diskType)
-	b = appendKeyString(b, ',', "system_disk_size", p.diskS)
-	b = append(b, `,"contain_data_disk":false,"resource_type":"`+productResource+`","cloud_service_type":"`+cloudServiceType+`","volume_product_type":"workspace","status":"normal"}`...)
-	b = appendKeyString(b, ',', "os_version", img.version)
-	b = append(b, `,"sid":"`...)
-	b = appendUUID(b, mix(h, 6), mix(h, 7))
-	b = append(b, `","tags":[`...)
-	if r.pool != nil {
-		b = appendKeyString(b, '{', "key", "pool")
-		b = appendKeyString(b, ',', "value", r.pool.name)
-	} else {
-		b = appendKeyString(b, '{', "key", "department")
-		b = appendKeyString(b, ',', "value", r.dept.tag)
-	}
-	b = append(b, '}', ']')
-	switch r.internet {
-	case internetNAT:
-		b = append(b, `,"is_support_internet":true,"internet_mode":"NAT","internet_mode_list":["NAT"]`...)
-	case internetEIP:
-		b = append(b, `,"is_support_internet":true,"internet_mode":"EIP","internet_mode_list":["EIP"]`...)
-	default:
-		b = append(b, `,"is_support_internet":false,"internet_mode_list":[]`...)
-	}
-	b = appendKeyBool(b, "is_attaching_eip", r.attachingEIP)
-	b = appendKeyString(b, ',', "attach_state", r.attach)
-	ep := "0"
-	if r.dept != nil {
-		ep = r.dept.epID
-	}
-	b = appendKeyString(b, ',', "enterprise_project_id", ep)
-	b = appendKeyString(b, ',', "subnet_id", z.subnetID)
-	b = appendKeyString(b, ',', "bill_resource_id", r.id)
-	b = append(b, `,"process":`...)
-	if r.process == nullProcess {
-		b = append(b, "null"...)
-	} else {
-		b = strconv.AppendInt(b, int64(r.process), 10)
-	}
-	if r.pool != nil {
-		b = appendKeyString(b, ',', "pool_id", r.pool.id)
-	}
-	return append(b, '}')
 }
 
 func appendUUID(b []byte, hi, lo uint64) []byte {

@@ -1,4 +1,4 @@
-package simulator
+package huaweicloud
 
 import (
 	"crypto/hmac"
@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/workspace-exporter/workspace_exporter/simulator"
 )
 
 // This file verifies AK/SK signatures the way the API gateway does for the
@@ -34,16 +36,11 @@ const (
 	msgProjectMismatch  = "The project id in the request URL does not match the token."
 )
 
-// apiError is an error response of the simulated API.
-type apiError struct {
-	status    int
-	code, msg string
-	detail    string
+func authFailure(detail string) *simulator.Error {
+	return &simulator.Error{Status: http.StatusUnauthorized, Code: codeAuthFailed, Message: msgAuthFailed, Detail: detail}
 }
 
-func authFailure(detail string) *apiError {
-	return &apiError{status: http.StatusUnauthorized, code: codeAuthFailed, msg: msgAuthFailed, detail: detail}
-}
+var errProjectMismatch = &simulator.Error{Status: http.StatusUnauthorized, Code: codeProjectMismatch, Message: msgProjectMismatch}
 
 // authorization is the parsed Authorization header.
 type authorization struct {
@@ -92,20 +89,20 @@ func parseAuthorization(v string) (authorization, bool) {
 	return a, true
 }
 
-// authenticate checks the signature of r, whose body is body, and that the
-// project of the path (pathProject, "" when the path has none) is the
+// Authenticate checks the signature of r, whose body is body, and that the
+// project of the path (if it names one) and of X-Project-Id (if set) is the
 // simulated one. The details in the returned error never contain the
 // secret key or the security token.
-func (s *Simulator) authenticate(r *http.Request, body []byte, pathProject string) *apiError {
+func (a *api) Authenticate(r *http.Request, body []byte) *simulator.Error {
 	raw := r.Header.Get("Authorization")
 	if raw == "" {
 		return authFailure("The Authorization header is missing.")
 	}
-	a, ok := parseAuthorization(raw)
+	auth, ok := parseAuthorization(raw)
 	if !ok {
 		return authFailure("The Authorization header is malformed; want " + signAlgorithm + " Access=..., SignedHeaders=..., Signature=<64 hex digits>.")
 	}
-	cred, ok := s.creds[a.access]
+	cred, ok := a.srv.Credential(auth.access)
 	if !ok {
 		return authFailure("The access key is unknown.")
 	}
@@ -114,10 +111,10 @@ func (s *Simulator) authenticate(r *http.Request, body []byte, pathProject strin
 	if err != nil {
 		return authFailure("The X-Sdk-Date header is missing or not in the format 20060102T150405Z.")
 	}
-	if skew := s.now().Sub(t); skew > maxClockSkew || skew < -maxClockSkew {
+	if skew := a.srv.Now().Sub(t); skew > maxClockSkew || skew < -maxClockSkew {
 		return authFailure("The request has expired: X-Sdk-Date is more than 15 minutes from the server time.")
 	}
-	if !slices.Contains(a.signedHeaders, "x-sdk-date") {
+	if !slices.Contains(auth.signedHeaders, "x-sdk-date") {
 		return authFailure("x-sdk-date must be a signed header.")
 	}
 	token := r.Header.Get(headerToken)
@@ -128,27 +125,48 @@ func (s *Simulator) authenticate(r *http.Request, body []byte, pathProject strin
 		return authFailure("The X-Security-Token header is required for a temporary access key.")
 	case cred.SecurityToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(cred.SecurityToken)) != 1:
 		return authFailure("The security token is invalid.")
-	case cred.SecurityToken != "" && !slices.Contains(a.signedHeaders, "x-security-token"):
+	case cred.SecurityToken != "" && !slices.Contains(auth.signedHeaders, "x-security-token"):
 		return authFailure("x-security-token must be a signed header.")
 	}
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return authFailure("The query string is malformed.")
 	}
-	canonical := canonicalRequest(r, query, a.signedHeaders, body)
+	canonical := canonicalRequest(r, query, auth.signedHeaders, body)
 	sts := signAlgorithm + "\n" + t.UTC().Format(sdkDateLayout) + "\n" + hexSHA256([]byte(canonical))
 	mac := hmac.New(sha256.New, []byte(cred.SecretKey))
 	mac.Write([]byte(sts))
-	if !hmac.Equal(mac.Sum(nil), a.signature) {
+	if !hmac.Equal(mac.Sum(nil), auth.signature) {
 		return authFailure("The request signature does not match.")
 	}
-	if pathProject != "" && pathProject != s.projectID {
-		return &apiError{status: http.StatusUnauthorized, code: codeProjectMismatch, msg: msgProjectMismatch}
+	pathProject := pathProject(r.URL.Path)
+	if pathProject != "" && pathProject != a.projectID {
+		return errProjectMismatch
 	}
-	if hp := r.Header.Get(headerProjectID); hp != "" && (hp != s.projectID || pathProject != "" && hp != pathProject) {
-		return &apiError{status: http.StatusUnauthorized, code: codeProjectMismatch, msg: msgProjectMismatch}
+	if hp := r.Header.Get(headerProjectID); hp != "" && (hp != a.projectID || pathProject != "" && hp != pathProject) {
+		return errProjectMismatch
 	}
 	return nil
+}
+
+// pathProject is the project a /v2/{project_id}/... path names, or "".
+func pathProject(path string) string {
+	rest, ok := strings.CutPrefix(path, "/v2/")
+	if !ok {
+		return ""
+	}
+	project, _, ok := strings.Cut(rest, "/")
+	if !ok {
+		return ""
+	}
+	return project
+}
+
+// AccessKey returns the access key of r's Authorization header, which
+// Authenticate has verified.
+func (a *api) AccessKey(r *http.Request) string {
+	auth, _ := parseAuthorization(r.Header.Get("Authorization"))
+	return auth.access
 }
 
 // canonicalRequest is
