@@ -589,7 +589,7 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, st *reqState
 // truncate sends status 200 and headers announcing len(body) bytes, then
 // half of the body, and drops the connection.
 func (s *Server) truncate(w http.ResponseWriter, st *reqState, body []byte) {
-	st.status = http.StatusOK
+	st.respond(http.StatusOK)
 	half := body[:len(body)/2]
 	if hj, ok := w.(http.Hijacker); ok {
 		conn, rw, err := hj.Hijack()

@@ -107,6 +107,7 @@ func TestFaultTruncated(t *testing.T) {
 	if r := get(t, base, req{}); r.status != 200 || !json.Valid(r.body) {
 		t.Errorf("after expiry: %d", r.status)
 	}
+	// Accounted before the answer is sent: no waiting.
 	if got := s.RequestsByStatus(opItems.Name); got[200] != 3 {
 		t.Errorf("RequestsByStatus %v", got)
 	}

@@ -18,7 +18,7 @@ const streamChunk = 32 << 10
 // stays bounded whatever n. It stops when a write fails or the client
 // leaves, and aborts the response if the Server is closed.
 func (s *Server) streamOversized(w http.ResponseWriter, r *http.Request, st *reqState, op Operation, n int) {
-	st.status = http.StatusOK
+	st.respond(http.StatusOK)
 	w.WriteHeader(http.StatusOK)
 	b := make([]byte, 0, streamChunk+256)
 	b = append(b, `{"`...)

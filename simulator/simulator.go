@@ -371,8 +371,9 @@ func (s *Server) Requests(operation string) int64 {
 	return s.requests[operation]
 }
 
-// RequestsByStatus returns the finished requests of the operation ("" for
-// all) by HTTP status. Status 0 counts requests that got no response
+// RequestsByStatus returns the answered requests of the operation ("" for
+// all) by HTTP status, each accounted as its answer starts (before the
+// client can read it). Status 0 counts requests that got no response
 // because the client gave up or the Server closed during a delay.
 func (s *Server) RequestsByStatus(operation string) map[int]int64 {
 	s.statsMu.Lock()
@@ -432,7 +433,27 @@ func (s *Server) TotalCountMode() TotalCountMode {
 
 // reqState follows one request through the handler.
 type reqState struct {
-	status int // 0 until a response is written
+	s      *Server
+	name   string // the operation, for accounting
+	status int    // 0 until a response is started
+}
+
+// respond accounts the request's answer by status before the answer is
+// sent, so that a client that has read a response finds it accounted.
+func (st *reqState) respond(status int) {
+	st.status = status
+	st.s.countStatus(st.name, status)
+}
+
+func (s *Server) countStatus(name string, status int) {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	m := s.byStatus[name]
+	if m == nil {
+		m = map[int]int64{}
+		s.byStatus[name] = m
+	}
+	m[status]++
 }
 
 // ServeHTTP implements http.Handler.
@@ -452,16 +473,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.statsMu.Lock()
 	s.requests[name]++
 	s.statsMu.Unlock()
-	st := &reqState{}
+	st := &reqState{s: s, name: name}
 	defer func() {
-		s.statsMu.Lock()
-		m := s.byStatus[name]
-		if m == nil {
-			m = map[int]int64{}
-			s.byStatus[name] = m
+		if st.status == 0 { // no answer: the client left or the server closed
+			s.countStatus(name, 0)
 		}
-		m[st.status]++
-		s.statsMu.Unlock()
 	}()
 
 	var body []byte
@@ -536,7 +552,7 @@ func (s *Server) errorOf(status int, c ErrorCode, detail string) *Error {
 }
 
 func (s *Server) write(w http.ResponseWriter, st *reqState, status int, body []byte) {
-	st.status = status
+	st.respond(status)
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
