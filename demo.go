@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -69,7 +70,15 @@ func startDemo(ctx context.Context, mgr *collector.Manager, o demoOptions, logge
 	simCtx, stopSim := context.WithCancel(ctx)
 	go sim.Run(simCtx, o.churn)
 
+	// Every collector the provider has refreshes at the demo's interval, so
+	// that the daily and session domains show data within minutes.
 	enabled := true
+	collectors := map[string]config.CollectorConfig{}
+	for _, name := range config.CollectorNames() {
+		if s, _ := config.CollectorSchemaOf(name); s.Capability == "" || slices.Contains(huaweicloudCapabilities(), s.Capability) {
+			collectors[name] = config.CollectorConfig{Enabled: &enabled, Interval: config.Duration(o.interval)}
+		}
+	}
 	cfg := &config.Config{Targets: []config.Target{{
 		Name:     "demo",
 		Provider: huaweicloud.ProviderName,
@@ -78,9 +87,7 @@ func startDemo(ctx context.Context, mgr *collector.Manager, o demoOptions, logge
 			AccessKey: config.Secret(ak),
 			SecretKey: config.Secret(sk),
 		},
-		Collectors: map[string]config.CollectorConfig{
-			"desktops": {Enabled: &enabled, Interval: config.Duration(o.interval)},
-		},
+		Collectors: collectors,
 	}}}
 	cfg, err = config.Validate(cfg, mgr.ConfigOptions())
 	if err != nil {
@@ -98,6 +105,12 @@ func startDemo(ctx context.Context, mgr *collector.Manager, o demoOptions, logge
 		stopSim()
 		_ = sim.Close()
 	}, nil
+}
+
+// huaweicloudCapabilities are the capabilities the simulated provider has.
+func huaweicloudCapabilities() []string {
+	s, _ := config.ProviderSchemaOf(huaweicloud.ProviderName)
+	return s.Capabilities
 }
 
 func randomHex(n int) string {

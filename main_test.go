@@ -237,6 +237,30 @@ func TestDemoEndToEnd(t *testing.T) {
 			t.Errorf("%s missing", name)
 		}
 	}
+	// The session domains (issue 8) serve from the same simulated fleet.
+	if v, _ := sum(mfs, "workspace_desktops_by_connect_status", map[string]string{"target": "demo"}); v != 1234 {
+		t.Errorf("workspace_desktops_by_connect_status sums to %v, want 1234", v)
+	}
+	for _, c := range []string{"desktops", "connections", "logins", "usage"} {
+		if v, n := sum(mfs, "workspace_collector_success", map[string]string{"collector": c}); v != 1 || n != 1 {
+			t.Errorf("collector %s: success %v over %d series", c, v, n)
+		}
+	}
+	for _, name := range []string{"workspace_connected_users", "workspace_desktop_group_desktops", "workspace_login_state_desktops",
+		"workspace_logins_total", "workspace_login_failures_total", "workspace_login_setup_duration_seconds",
+		"workspace_login_e2e_rtt_seconds", "workspace_login_records_tracked", "workspace_login_users",
+		"workspace_usage_desktops_reported", "workspace_usage_idle_desktops", "workspace_usage_logins",
+		"workspace_statistics_desktops_by_state", "workspace_run_state_desktops"} {
+		if mf := mfs[name]; mf == nil || len(mf.GetMetric()) == 0 {
+			t.Errorf("%s missing", name)
+		}
+	}
+	if v, _ := sum(mfs, "workspace_usage_desktops_reported", nil); v <= 0 {
+		t.Errorf("workspace_usage_desktops_reported = %v, want > 0", v)
+	}
+	if v, _ := sum(mfs, "workspace_login_records_tracked", nil); v <= 0 {
+		t.Errorf("workspace_login_records_tracked = %v, want > 0 (the simulator backfills 2h of sessions)", v)
+	}
 	promtoolCheck(t, body)
 
 	checkLandingPage(t, e)
@@ -295,7 +319,7 @@ func TestConfigFileReloadAndSecrets(t *testing.T) {
       %s
       security_token_file: %s
     api: {min_backoff: 10ms, max_backoff: 100ms}
-    collectors: {desktops: {interval: 1h}}
+    collectors: {desktops: {interval: 1h}, connections: {enabled: false}, logins: {enabled: false}, usage: {enabled: false}}
 `, name, project, url, goodAK, skLine, tokenFile)
 	}
 	good := target("good", "secret_key_env: TEST_GOOD_SK")
@@ -596,7 +620,7 @@ func TestReadinessNamesCollectorsWithoutData(t *testing.T) {
 
 	target := func(name, endpoint string) string {
 		return fmt.Sprintf("  - {name: %s, provider: huaweicloud, region: ap-southeast-3, project_id: %s, endpoint: %q,\n"+
-			"     credentials: {access_key: %s, secret_key: %s}, collectors: {desktops: {interval: 1h}}}\n", name, project, endpoint, goodAK, goodSK)
+			"     credentials: {access_key: %s, secret_key: %s}, collectors: {desktops: {interval: 1h}, connections: {enabled: false}, logins: {enabled: false}, usage: {enabled: false}}}\n", name, project, endpoint, goodAK, goodSK)
 	}
 	cfgPath := filepath.Join(t.TempDir(), "config.yml")
 	if err := os.WriteFile(cfgPath, []byte("targets:\n"+target("good", simURL)+target("slow", slow.URL)), 0o600); err != nil {

@@ -33,6 +33,10 @@ type OffsetList struct {
 	ListKey, TotalKey string
 	// Limit is the page size asked for. MaxPages bounds the walk.
 	Limit, MaxPages int
+	// MaxOffset is the largest offset the API accepts (0: no cap). A walk
+	// that would need a larger one fails with *OffsetCapError before it
+	// sends that request.
+	MaxOffset int
 	// Concurrency bounds the pages fetched at the same time once a
 	// trustworthy total is known.
 	Concurrency int
@@ -196,6 +200,9 @@ func walkOnce[T any](ctx context.Context, t *Transport, l *OffsetList, decode Ra
 		if total > int64(limit)*int64(l.MaxPages) {
 			return nil, fmt.Errorf("%s: the API announces %d items, more than max_pages (%d) pages of %d", l.Op.Name, total, l.MaxPages, limit)
 		}
+		if l.MaxOffset > 0 && n > 1 && (n-1)*limit > l.MaxOffset {
+			return nil, &OffsetCapError{Op: l.Op.Name, Total: total, MaxOffset: l.MaxOffset, Limit: limit}
+		}
 		if n > 1 {
 			second, err := fetchPage(ctx, t, l, limit, decode)
 			stats.Requests++
@@ -228,6 +235,9 @@ func walkOnce[T any](ctx context.Context, t *Transport, l *OffsetList, decode Ra
 		for prev := first; prev.Elements == limit; {
 			if len(pages) >= l.MaxPages {
 				return nil, fmt.Errorf("%s: more than max_pages (%d) full pages of %d without an end", l.Op.Name, l.MaxPages, limit)
+			}
+			if l.MaxOffset > 0 && prev.Offset+limit > l.MaxOffset {
+				return nil, &OffsetCapError{Op: l.Op.Name, Total: -1, MaxOffset: l.MaxOffset, Limit: limit}
 			}
 			next, err := fetchPage(ctx, t, l, prev.Offset+limit, decode)
 			stats.Requests++
@@ -266,6 +276,23 @@ func joinPages[T any](t *Transport, op string, pages []Page[T], stats *WalkStats
 		out = append(out, p.Items...)
 	}
 	return out, nil
+}
+
+// OffsetCapError is a list longer than the API's documented offset cap
+// lets a client read: the walk stops before the first request beyond it,
+// so that nothing is silently left out.
+type OffsetCapError struct {
+	Op string
+	// Total is the announced total, -1 when the API gave none to trust.
+	Total            int64
+	MaxOffset, Limit int
+}
+
+func (e *OffsetCapError) Error() string {
+	if e.Total < 0 {
+		return fmt.Sprintf("%s: the list goes on past offset %d, the largest the API accepts: only the first %d items can be read", e.Op, e.MaxOffset, e.MaxOffset+e.Limit)
+	}
+	return fmt.Sprintf("%s: the API announces %d items, but offsets stop at %d: only the first %d can be read", e.Op, e.Total, e.MaxOffset, e.MaxOffset+e.Limit)
 }
 
 func ignoresOffset(op string, a, b int) error {

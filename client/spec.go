@@ -47,6 +47,9 @@ type OperationSpec struct {
 	ListKey, TotalKey string
 	// MinLimit and MaxLimit are the documented page size range.
 	MinLimit, MaxLimit int
+	// MaxOffset is the largest offset the API documents (0: no cap).
+	// A list longer than MaxOffset+MaxLimit cannot be read through it.
+	MaxOffset int
 }
 
 // Operation returns the row of name; it panics for a name the table lacks

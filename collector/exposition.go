@@ -55,6 +55,12 @@ type FamilyDesc struct {
 	seps [][]byte
 	// header is "# HELP name help\n# TYPE name type\n".
 	header []byte
+	// les are the rendered `le="…"` pairs of a histogram's buckets, +Inf
+	// last; nil for other types. A histogram series is one block of
+	// lines (buckets, _sum, _count) that sorts by its first line.
+	les [][]byte
+	// sumSeps and countSeps are seps for the _sum and _count lines.
+	sumSeps, countSeps [][]byte
 }
 
 // NewFamilyDesc returns the description of a family. typ is
@@ -128,7 +134,8 @@ func (d *FamilyDesc) LabelNames() []string { return slices.Clone(d.labelNames) }
 
 // sameAs reports whether d and o describe the same family.
 func (d *FamilyDesc) sameAs(o *FamilyDesc) bool {
-	return d == o || d.name == o.name && d.help == o.help && d.typ == o.typ && slices.Equal(d.labelNames, o.labelNames)
+	return d == o || d.name == o.name && d.help == o.help && d.typ == o.typ && slices.Equal(d.labelNames, o.labelNames) &&
+		bytes.Equal(d.header, o.header) && slices.EqualFunc(d.les, o.les, bytes.Equal)
 }
 
 // compareLines compares two series lines of family d by their label
@@ -144,6 +151,9 @@ func (d *FamilyDesc) sameAs(o *FamilyDesc) bool {
 func (d *FamilyDesc) compareLines(a, b []byte) int {
 	if len(d.seps) == 0 {
 		return 0
+	}
+	if d.les != nil { // a histogram's block sorts by its first line
+		a, b = firstLine(a), firstLine(b)
 	}
 	// Lines of one family start alike, up to the first label value.
 	p := len(d.seps[0])
@@ -161,6 +171,14 @@ func (d *FamilyDesc) compareLines(a, b []byte) int {
 		return -1
 	}
 	return 1 // ca == cb cannot be: the bytes at p differ
+}
+
+// firstLine returns b up to and including its first newline.
+func firstLine(b []byte) []byte {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return b[:i+1]
+	}
+	return b
 }
 
 // valueByte is the unescaped byte that line[p] starts, -1 at the end of
@@ -195,6 +213,44 @@ func commonPrefix(a, b []byte) int {
 		i++
 	}
 	return i
+}
+
+// NewHistogramDesc returns the description of a histogram family whose
+// buckets have the upper bounds buckets (finite, strictly increasing; the
+// +Inf bucket is added). Series are added with Builder.AddHistogram and
+// rendered as client_golang renders a const histogram: the buckets, _sum
+// and _count, le after the other labels. It panics as NewFamilyDesc does,
+// and for bounds that are not finite and increasing.
+func NewHistogramDesc(name, help string, buckets []float64, labelNames ...string) *FamilyDesc {
+	for i, ub := range buckets {
+		if math.IsNaN(ub) || math.IsInf(ub, 0) || i > 0 && ub <= buckets[i-1] {
+			panic(fmt.Sprintf("collector: histogram %s: bucket bounds must be finite and increasing, got %v", name, buckets))
+		}
+	}
+	if slices.Contains(labelNames, "le") {
+		panic(fmt.Sprintf("collector: histogram %s: label le is reserved", name))
+	}
+	d := NewFamilyDesc(name, help, prometheus.GaugeValue, labelNames...)
+	d.typ = prometheus.UntypedValue // no ValueType for histograms; sameAs still tells them apart by header
+	d.header = bytes.Replace(d.header, []byte(" gauge\n"), []byte(" histogram\n"), 1)
+	rename := func(suffix string) [][]byte {
+		out := slices.Clone(d.seps)
+		if len(out) > 0 {
+			out[0] = append([]byte(name+suffix), out[0][len(name):]...)
+		}
+		return out
+	}
+	d.sumSeps, d.countSeps = rename("_sum"), rename("_count")
+	d.seps = rename("_bucket")
+	for _, ub := range append(slices.Clone(buckets), math.Inf(+1)) {
+		le := []byte(`le="`)
+		if len(labelNames) > 0 {
+			le = []byte(`",le="`)
+		}
+		le = appendFloat(le, ub)
+		d.les = append(d.les, append(le, `"} `...))
+	}
+	return d
 }
 
 // Builder renders series into Families. Add each series once; then
@@ -235,20 +291,10 @@ func (b *Builder) Add(d *FamilyDesc, value float64, labelValues ...string) {
 	if len(labelValues) != len(d.labelNames) {
 		panic(fmt.Sprintf("collector: metric %s: %d label values for %d label names %q", d.name, len(labelValues), len(d.labelNames), d.labelNames))
 	}
-	f := b.last
-	if d != b.lastDesc {
-		if b.fams == nil {
-			b.fams = map[string]*famBuild{}
-		}
-		f = b.fams[d.name]
-		if f == nil {
-			f = &famBuild{desc: d}
-			b.fams[d.name] = f
-		} else if !f.desc.sameAs(d) {
-			panic(fmt.Sprintf("collector: metric %s added with two different descriptions", d.name))
-		}
-		b.lastDesc, b.last = d, f
+	if d.les != nil {
+		panic(fmt.Sprintf("collector: metric %s is a histogram: use AddHistogram", d.name))
 	}
+	f := b.family(d)
 	// The line's length at most (escaping doubles a value, U+FFFD for an
 	// invalid byte triples it, a number takes at most 24 bytes), so that
 	// the line fits in the chunk. Were it longer, append would grow the
@@ -279,6 +325,108 @@ func (b *Builder) Add(d *FamilyDesc, value float64, labelValues ...string) {
 	f.chunks[n-1] = append(buf, '\n')
 	f.spans = append(f.spans, span{int32(n - 1), int32(start), int32(len(f.chunks[n-1]))})
 	f.size += len(f.chunks[n-1]) - start
+}
+
+// family returns the family being built for d.
+func (b *Builder) family(d *FamilyDesc) *famBuild {
+	if d == b.lastDesc {
+		return b.last
+	}
+	if b.fams == nil {
+		b.fams = map[string]*famBuild{}
+	}
+	f := b.fams[d.name]
+	if f == nil {
+		f = &famBuild{desc: d}
+		b.fams[d.name] = f
+	} else if !f.desc.sameAs(d) {
+		panic(fmt.Sprintf("collector: metric %s added with two different descriptions", d.name))
+	}
+	b.lastDesc, b.last = d, f
+	return f
+}
+
+// addBlock adds a rendered series (one or more whole lines).
+func (b *Builder) addBlock(d *FamilyDesc, block []byte) {
+	f := b.family(d)
+	n := len(f.chunks)
+	if n == 0 || cap(f.chunks[n-1])-len(f.chunks[n-1]) < len(block) {
+		f.chunks = append(f.chunks, make([]byte, 0, max(builderChunk, len(block))))
+		n++
+	}
+	start := len(f.chunks[n-1])
+	f.chunks[n-1] = append(f.chunks[n-1], block...)
+	f.spans = append(f.spans, span{int32(n - 1), int32(start), int32(len(f.chunks[n-1]))})
+	f.size += len(block)
+}
+
+// AddHistogram renders one series of histogram family d (made by
+// NewHistogramDesc): counts[i] observations at most the i-th bound
+// (cumulative, as Prometheus buckets are; one count per finite bound),
+// count observations in all, their sum. It panics on a family that is not
+// a histogram or a wrong number of counts or label values; counts that
+// decrease or exceed count are a programming error too.
+func (b *Builder) AddHistogram(d *FamilyDesc, counts []uint64, count uint64, sum float64, labelValues ...string) {
+	if d.les == nil || len(counts) != len(d.les)-1 {
+		panic(fmt.Sprintf("collector: metric %s: AddHistogram on a non-histogram or with %d bucket counts", d.name, len(counts)))
+	}
+	if len(labelValues) != len(d.labelNames) {
+		panic(fmt.Sprintf("collector: metric %s: %d label values for %d label names %q", d.name, len(labelValues), len(d.labelNames), d.labelNames))
+	}
+	for i, c := range counts {
+		if c > count || i > 0 && c < counts[i-1] {
+			panic(fmt.Sprintf("collector: histogram %s: bucket counts %v are not cumulative up to %d", d.name, counts, count))
+		}
+	}
+	// Render the block with Add's machinery: one "line" that holds every
+	// line of the series.
+	var labels []byte
+	for k, i := range d.order {
+		if k > 0 {
+			labels = append(labels, d.seps[k]...)
+		}
+		labels = appendEscaped(labels, validUTF8(labelValues[i]), true)
+	}
+	block := make([]byte, 0, (len(d.les)+2)*(len(d.name)+len(labels)+40))
+	line := func(first []byte, le []byte, v float64) {
+		if len(d.labelNames) > 0 {
+			block = append(block, first...)
+			block = append(block, labels...)
+			if le == nil {
+				block = append(block, '"', '}', ' ')
+			}
+		} else {
+			block = append(block, first...)
+			if le != nil {
+				block = append(block, '{')
+			} else {
+				block = append(block, ' ')
+			}
+		}
+		block = append(block, le...)
+		block = appendFloat(block, v)
+		block = append(block, '\n')
+	}
+	bucketName := []byte(d.name + "_bucket")
+	first := bucketName
+	if len(d.labelNames) > 0 {
+		first = d.seps[0]
+	}
+	for i, le := range d.les {
+		c := count
+		if i < len(counts) {
+			c = counts[i]
+		}
+		line(first, le, float64(c))
+	}
+	if len(d.labelNames) > 0 {
+		line(d.sumSeps[0], nil, sum)
+		line(d.countSeps[0], nil, float64(count))
+	} else {
+		line([]byte(d.name+"_sum"), nil, sum)
+		line([]byte(d.name+"_count"), nil, float64(count))
+	}
+	b.addBlock(d, block)
 }
 
 // Families returns the series added so far, each family's series sorted,

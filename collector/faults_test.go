@@ -3,6 +3,8 @@ package collector
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,8 +73,7 @@ func TestFaultsKeepServingAndRecover(t *testing.T) {
 				if err := testutil.GatherAndCompare(reg, strings.NewReader(`
 # HELP workspace_api_throttled_total Requests the cloud API throttled (HTTP 429 or APIGW.0308), by operation.
 # TYPE workspace_api_throttled_total counter
-workspace_api_throttled_total{operation="ListDesktopsDetail",target="sim"} 2
-`), "workspace_api_throttled_total"); err != nil {
+`+perOperation("workspace_api_throttled_total", map[string]int{hwspec.OpListDesktopsDetail: 2})), "workspace_api_throttled_total"); err != nil {
 					t.Error(err)
 				}
 			}
@@ -101,6 +102,17 @@ workspace_desktop_info{availability_zone="cn-north-5a",desktop_id="e7a27bad-323f
 	}
 }
 
+// perOperation renders the series of an API counter of target "sim" that
+// is present for every operation of the spec table: values by operation,
+// 0 for the others.
+func perOperation(name string, values map[string]int) string {
+	var b strings.Builder
+	for _, op := range hwspec.Spec.OperationNames() {
+		fmt.Fprintf(&b, "%s{operation=%q,target=\"sim\"} %d\n", name, op, values[op])
+	}
+	return b.String()
+}
+
 // simYAML is a configuration with one target "sim" at url, signing with
 // credentials (a YAML flow mapping); targetExtra is added to the target,
 // collectorExtra to the desktops collector's settings.
@@ -112,9 +124,37 @@ func simYAML(url, credentials, targetExtra, collectorExtra string) string {
     project_id: %s
     endpoint: %s
     credentials: %s
-    collectors: {desktops: {interval: 1h%s}}
+    collectors: {desktops: {interval: 1h%s}%s}
     %s
-`, benchProject, url, credentials, collectorExtra, targetExtra)
+`, benchProject, url, credentials, collectorExtra, othersDisabled("desktops"), targetExtra)
+}
+
+// simYAMLCollectors is simYAML with the collectors mapping's content
+// given, e.g. "desktops: {interval: 1h}, logins: {interval: 1h}" plus
+// othersDisabled("desktops", "logins").
+func simYAMLCollectors(url, credentials, targetExtra, collectors string) string {
+	return fmt.Sprintf(`targets:
+  - name: sim
+    provider: huaweicloud
+    region: ap-southeast-3
+    project_id: %s
+    endpoint: %s
+    credentials: %s
+    collectors: {%s}
+    %s
+`, benchProject, url, credentials, collectors, targetExtra)
+}
+
+// othersDisabled is the YAML that disables every registered collector
+// but those kept, for tests of some collectors: ", a: {enabled: false}, …".
+func othersDisabled(keep ...string) string {
+	var b strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(registry)) {
+		if !slices.Contains(keep, name) {
+			fmt.Fprintf(&b, ", %s: {enabled: false}", name)
+		}
+	}
+	return b.String()
 }
 
 // benchCredentials are the simulator's keys as a credentials mapping.

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/workspace-exporter/workspace_exporter/client/huaweicloud/hwspec"
 	"github.com/workspace-exporter/workspace_exporter/simulator"
 	hwsim "github.com/workspace-exporter/workspace_exporter/simulator/huaweicloud"
 )
@@ -41,6 +42,18 @@ type hostileTarget struct {
 
 func newHostileTarget(t *testing.T, n int, extra string) *hostileTarget {
 	t.Helper()
+	return newHostileTargetWith(t, n, func(url string) string {
+		return simYAML(url, benchCredentials, hostileAPI, extra)
+	})
+}
+
+// hostileAPI retries once, quickly.
+const hostileAPI = "api: {max_retries: 1, min_backoff: 10ms, max_backoff: 20ms}"
+
+// newHostileTargetWith is newHostileTarget with the configuration yaml
+// returns for the simulator's URL.
+func newHostileTargetWith(t *testing.T, n int, yaml func(url string) string) *hostileTarget {
+	t.Helper()
 	sim, url := startSim(t, n)
 	h := &hostileTarget{sim: sim, logs: &lockedBuffer{}}
 	h.reg = prometheus.NewRegistry()
@@ -52,7 +65,7 @@ func newHostileTarget(t *testing.T, n int, extra string) *hostileTarget {
 	t.Cleanup(m.Close)
 	h.reg.MustRegister(m)
 	h.m = m
-	applyYAML(t, m, simYAML(url, benchCredentials, "api: {max_retries: 1, min_backoff: 10ms, max_backoff: 20ms}", extra))
+	applyYAML(t, m, yaml(url))
 	return h
 }
 
@@ -192,8 +205,7 @@ func TestJunkItemsAreSkippedAndCounted(t *testing.T) {
 	if err := testutil.GatherAndCompare(h.reg, strings.NewReader(`
 # HELP workspace_api_invalid_items_total List elements the cloud API returned that were skipped because they were not objects or lacked a valid ID, by operation.
 # TYPE workspace_api_invalid_items_total counter
-workspace_api_invalid_items_total{operation="ListDesktopsDetail",target="sim"} 7
-`), "workspace_api_invalid_items_total"); err != nil {
+`+perOperation("workspace_api_invalid_items_total", map[string]int{hwspec.OpListDesktopsDetail: 7})), "workspace_api_invalid_items_total"); err != nil {
 		t.Error(err)
 	}
 	if logs := h.logs.String(); strings.Count(logs, "skipped list elements") != 1 {

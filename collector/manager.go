@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"reflect"
 	"runtime/debug"
 	"strings"
@@ -518,8 +519,18 @@ func collectText(ch chan<- prometheus.Metric, text []byte) {
 			for i, l := range mt.GetLabel() {
 				names[i], values[i] = l.GetName(), l.GetValue()
 			}
-			v := mt.GetGauge().GetValue() + mt.GetCounter().GetValue() + mt.GetUntyped().GetValue()
 			desc := prometheus.NewDesc(mf.GetName(), mf.GetHelp(), names, nil)
+			if h := mt.GetHistogram(); mf.GetType() == dto.MetricType_HISTOGRAM && h != nil {
+				buckets := map[float64]uint64{}
+				for _, b := range h.GetBucket() {
+					if !math.IsInf(b.GetUpperBound(), +1) {
+						buckets[b.GetUpperBound()] = b.GetCumulativeCount()
+					}
+				}
+				ch <- prometheus.MustNewConstHistogram(desc, h.GetSampleCount(), h.GetSampleSum(), buckets, values...)
+				continue
+			}
+			v := mt.GetGauge().GetValue() + mt.GetCounter().GetValue() + mt.GetUntyped().GetValue()
 			ch <- prometheus.MustNewConstMetric(desc, typ, v, values...)
 		}
 	}

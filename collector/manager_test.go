@@ -72,14 +72,18 @@ func withFakeProvider(t *testing.T, api *fakeAPI) *[]string {
 	return &built
 }
 
-const hourConfig = `targets:
+// hourConfig is one target whose desktops collector alone refreshes
+// hourly.
+func hourConfig() string {
+	return `targets:
   - name: a
     provider: huaweicloud
     region: ap-southeast-3
     project_id: p1
     credentials: {access_key: AK1234567, secret_key: SK1234567}
-    collectors: {desktops: {interval: 1h}}
+    collectors: {desktops: {interval: 1h}` + othersDisabled("desktops") + `}
 `
+}
 
 func writeConfig(t *testing.T, dir, body string) string {
 	t.Helper()
@@ -122,7 +126,7 @@ func TestManagerKeepsLastSnapshotOnFailure(t *testing.T) {
 	var clockMu sync.Mutex
 	now := func() time.Time { clockMu.Lock(); defer clockMu.Unlock(); return clock }
 	m, reg := newTestManager(t, now)
-	path := writeConfig(t, t.TempDir(), hourConfig)
+	path := writeConfig(t, t.TempDir(), hourConfig())
 	if err := m.LoadFile(path); err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +215,7 @@ func TestReload(t *testing.T) {
 	built := withFakeProvider(t, api)
 	m, reg := newTestManager(t, nil)
 	dir := t.TempDir()
-	path := writeConfig(t, dir, hourConfig)
+	path := writeConfig(t, dir, hourConfig())
 	if err := m.LoadFile(path); err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +251,7 @@ func TestReload(t *testing.T) {
 		t.Errorf("old target lost: %d", n)
 	}
 	// A second target and a changed first one: both built.
-	writeConfig(t, dir, strings.Replace(hourConfig, "p1", "p2", 1)+strings.Replace(strings.SplitN(hourConfig, "\n", 2)[1], "name: a", "name: b", 1))
+	writeConfig(t, dir, strings.Replace(hourConfig(), "p1", "p2", 1)+strings.Replace(strings.SplitN(hourConfig(), "\n", 2)[1], "name: a", "name: b", 1))
 	if err := m.LoadFile(path); err != nil {
 		t.Fatal(err)
 	}

@@ -297,7 +297,7 @@ func (c *checker) collector(cc *CollectorConfig, name string, r registered[Colle
 		return
 	}
 	if v, ok := cc.Options.(OptionsValidator); ok {
-		v.Validate(&Validation{c: c, at: path})
+		v.Validate(&Validation{c: c, at: path, interval: time.Duration(cc.Interval)})
 	}
 }
 

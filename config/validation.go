@@ -24,7 +24,15 @@ type Validation struct {
 	// at is the path of the mapping the options are written in:
 	// "targets[0]" or "targets[0].collectors.quotas".
 	at string
+	// interval is the collector's refresh interval (defaults applied);
+	// 0 for provider options.
+	interval time.Duration
 }
+
+// Interval is the refresh interval of the collector whose options are
+// validated (its default applied when the file gives none), so that
+// options can be checked against it; 0 for a provider's options.
+func (v *Validation) Interval() time.Duration { return v.interval }
 
 func (v *Validation) path(key string) string {
 	if key == "" {

@@ -16,22 +16,16 @@ import (
 	"time"
 
 	"github.com/workspace-exporter/workspace_exporter/client/huaweicloud"
+	"github.com/workspace-exporter/workspace_exporter/collector"
 	"github.com/workspace-exporter/workspace_exporter/config"
 	"github.com/workspace-exporter/workspace_exporter/model"
 )
 
-// desktopsOptions mirror the options of the collector package's desktops
-// collector, which registers the same schema in the exporter.
-type desktopsOptions struct {
-	PerDesktopSeries bool `yaml:"per_desktop_series"`
-}
-
-func init() {
-	config.RegisterCollector("desktops", config.CollectorSchema{
-		DefaultEnabled: true, DefaultInterval: 2 * time.Minute, Capability: model.CapabilityDesktops,
-		NewOptions: func() any { return &desktopsOptions{PerDesktopSeries: true} },
-	})
-}
+// desktopsOptions are the desktops collector's options. The collectors
+// register their schemas with the configuration when the collector
+// package loads, as in the exporter, so the example configuration loads
+// here with every collector's options checked.
+type desktopsOptions = collector.DesktopsOptions
 
 var testOpts = config.Options{
 	Getenv: func(k string) string {
@@ -89,7 +83,7 @@ func TestTargetOptions(t *testing.T) {
 	if r, p := tc.InfoLabels(); r != "ap-southeast-3" || p != "p" {
 		t.Errorf("info labels %q %q", r, p)
 	}
-	if got := strings.Join(tc.EnabledCollectors(), ","); got != "desktops" {
+	if got := strings.Join(tc.EnabledCollectors(), ","); got != "connections,desktops,logins,usage" {
 		t.Errorf("collectors %s", got)
 	}
 

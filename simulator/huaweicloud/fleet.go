@@ -341,6 +341,9 @@ type fleet struct {
 	poolSeq []int
 	userSeq int
 	ipSeq   []uint32 // hosts handed out per zone
+	// logins are the login records the sessions leave (logins.go); it
+	// draws on its own random source, never on rng.
+	logins *loginStore
 }
 
 func newFleet(seed int64, n int, now time.Time) *fleet {
@@ -363,6 +366,7 @@ func newFleet(seed int64, n int, now time.Time) *fleet {
 		f.initialState(r)
 		f.recs[i] = r
 	}
+	f.logins = newLoginStore(seed, f.recs, now)
 	return f
 }
 
@@ -521,6 +525,7 @@ func (f *fleet) step(now time.Time) {
 		f.start(r, taskScheduling, statusActive)
 		f.recs = append(f.recs, r)
 	}
+	f.logins.step(now)
 }
 
 // churn is how many desktops are created (or deleted) in one step.
@@ -621,8 +626,11 @@ func (f *fleet) event(r *record) {
 }
 
 // session moves the login state of a running desktop: users connect,
-// disconnect and log off; an unregistered agent registers.
+// disconnect and log off; an unregistered agent registers. The login
+// store sees each change (and each registered desktop that did not
+// connect, which may make a failed attempt).
 func (f *fleet) session(r *record) {
+	before := r.login
 	v := f.rng.Float64()
 	switch r.login {
 	case loginUnregister:
@@ -646,6 +654,7 @@ func (f *fleet) session(r *record) {
 			r.login = loginRegistered
 		}
 	}
+	f.logins.session(r, before) // login records (logins.go)
 }
 
 // recordFor turns a caller's Desktop into a record that keeps a private copy.

@@ -3,11 +3,13 @@
 // shared machinery of package simulator. Importers call it hwsim.
 //
 // Its routes are the rows of the spec table the client uses
-// (client/huaweicloud/hwspec) that it has an endpoint for — today GET
-// /v2/{project_id}/desktops/detail (ListDesktopsDetail, API reference
-// §4.3.8); the table's other rows are unknown paths (404) to it. Every
-// endpoint answers from one generated, evolving fleet of desktops, so that
-// counts agree across endpoints. It verifies every request's
+// (client/huaweicloud/hwspec) that it has an endpoint for: desktops
+// (§4.3.8), connection states (§4.3.37, §4.13.2, §4.21.15), login records
+// and login users (§4.13.1, §4.13.4), usage reports and statistics
+// (§4.21.9, §4.21.10, §4.21.13, §4.21.14); a row without an endpoint is an
+// unknown path (404). Every endpoint answers from one generated, evolving
+// fleet of desktops and its sessions, so that counts agree across
+// endpoints. It verifies every request's
 // SDK-HMAC-SHA256 signature and project the way the API gateway does, so
 // production code signed by the official SDK cannot tell it from the real
 // service on those paths, and answers errors with the API's error object
@@ -16,7 +18,8 @@
 // simulator.go holds the Simulator, its routing, endpoints and error
 // bodies; auth.go the signature verification; fleet.go the fleet and its
 // evolution; desktops.go the desktop object, the filters and
-// ListDesktopsDetail. Lifecycle, accounting, faults and paging are the
+// ListDesktopsDetail; connections.go, logins.go and usage.go one domain
+// each. Lifecycle, accounting, faults and paging are the
 // embedded simulator.Server's and package simulator's.
 package huaweicloud
 
@@ -213,7 +216,16 @@ type endpoint struct {
 // reaches only these. TestEndpointsFollowTheSpec holds each to its row of
 // the spec table.
 var endpoints = map[string]endpoint{
-	hwspec.OpListDesktopsDetail: {serve: (*api).listDesktops, oversizedItem: appendOversizedDesktop},
+	hwspec.OpListDesktopsDetail:       {serve: (*api).listDesktops, oversizedItem: appendOversizedDesktop},
+	hwspec.OpListConnectDesktops:      {serve: (*api).listConnectDesktops, oversizedItem: appendOversizedConnection},
+	hwspec.OpListConnectionStatus:     {serve: (*api).connectionStatus, oversizedItem: appendOversizedGroup},
+	hwspec.OpShowLoginStateStatistics: {serve: (*api).loginStateStatistics},
+	hwspec.OpListDesktopUsage:         {serve: (*api).listUsage, oversizedItem: appendOversizedUsage("resource_id")},
+	hwspec.OpListUserUsage:            {serve: (*api).listUsage, oversizedItem: appendOversizedUsage("username")},
+	hwspec.OpShowDesktopStatistics:    {serve: (*api).showDesktopStatistics},
+	hwspec.OpShowRunStateStatistics:   {serve: (*api).showRunStateStatistics},
+	hwspec.OpListLoginRecords:         {serve: (*api).listLoginRecords, oversizedItem: appendOversizedLogin},
+	hwspec.OpShowLoginUsers:           {serve: (*api).showLoginUsers, oversizedItem: appendOversizedTimeCount},
 }
 
 // Serve answers an operation Route found.
