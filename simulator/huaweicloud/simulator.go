@@ -87,6 +87,7 @@ type api struct {
 	projectID     string
 	desktopLimits simulator.Limits
 	fleet         *fleet // guarded by the Server's fleet lock
+	usage         usageMemo
 }
 
 // New validates opts and generates the initial fleet (about 60 ms for

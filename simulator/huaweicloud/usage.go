@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/workspace-exporter/workspace_exporter/client/huaweicloud/hwspec"
@@ -271,18 +272,10 @@ func (c usageClock) desktopRow(r *record, days reportDays) DesktopUsageRow {
 	return row
 }
 
-// usageLine is one line of the user list as served: the user's desktops;
-// flood replaces its metric names (enum_flood: undocumented metric
-// names).
+// usageLine is one user of a report: the user's desktops.
 type usageLine struct {
-	rec   *record   // the user's first desktop
-	more  []*record // the user's other desktops
-	flood bool
-}
-
-func floodLine(l usageLine, _ []string) usageLine {
-	l.flood = true
-	return l
+	rec  *record   // the user's first desktop
+	more []*record // the user's other desktops
 }
 
 // appendMetric appends one {"metric_name":…,"metric_value":…} object.
@@ -377,18 +370,89 @@ func (a *api) usageClock() usageClock {
 	return usageClock{today: floorDiv(a.srv.Now().UnixMilli(), dayMillis)}
 }
 
+// usageMemo keeps the reports already served. A day's report is fixed
+// once made (desktops deleted since stay in it, as the service's daily
+// aggregates do), so that paging through it is consistent while the fleet
+// churns; computing it once keeps serving a 100,000-desktop report linear.
+type usageMemo struct {
+	mu      sync.Mutex
+	reports map[usageKey]*usageReport // at most maxUsageReports
+	order   []usageKey                // oldest first
+}
+
+type usageKey struct {
+	op       string
+	from, to int64
+}
+
+// usageReport is a report's lines, in fleet order, as served.
+type usageReport struct {
+	desktops []served[DesktopUsageRow]
+	users    []served[UserUsageRow]
+}
+
+// served is a line of a report; flood replaces its metric names
+// (enum_flood: undocumented metric names).
+type served[T any] struct {
+	row   T
+	flood bool
+}
+
+func floodServed[T any](l served[T], _ []string) served[T] {
+	l.flood = true
+	return l
+}
+
+// maxUsageReports bounds the reports kept (a few days of both lists).
+const maxUsageReports = 8
+
+// report returns the report of op over days, computing it from the fleet
+// the first time. The caller holds the fleet's read lock.
+func (a *api) report(op string, days reportDays) *usageReport {
+	if !days.ok {
+		return &usageReport{}
+	}
+	k := usageKey{op, days.from, days.to}
+	m := &a.usage
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r := m.reports[k]; r != nil {
+		return r
+	}
+	c := a.usageClock()
+	r := &usageReport{}
+	if op == hwspec.OpListUserUsage {
+		for _, l := range c.userLines(a.fleet.recs, days) {
+			r.users = append(r.users, served[UserUsageRow]{row: c.userRow(l, days)})
+		}
+	} else {
+		for _, rec := range a.fleet.recs {
+			if c.inReport(rec, days) {
+				r.desktops = append(r.desktops, served[DesktopUsageRow]{row: c.desktopRow(rec, days)})
+			}
+		}
+	}
+	if m.reports == nil {
+		m.reports = map[usageKey]*usageReport{}
+	}
+	if len(m.order) >= maxUsageReports {
+		delete(m.reports, m.order[0])
+		m.order = m.order[1:]
+	}
+	m.reports[k] = r
+	m.order = append(m.order, k)
+	return r
+}
+
 // DesktopUsageReport returns the §4.21.9 report for [start, end] at the
 // simulator's clock, every line as ListDesktopUsage serves it (nil when no
 // day of it is available).
 func (s *Simulator) DesktopUsageReport(start, end time.Time) []DesktopUsageRow {
 	var out []DesktopUsageRow
 	s.ReadFleet(func() {
-		c := s.api.usageClock()
 		days, _, _ := usageDays(timeQuery(start, end), s.Now(), desktopReportDays)
-		for _, r := range s.api.fleet.recs {
-			if c.inReport(r, days) {
-				out = append(out, c.desktopRow(r, days))
-			}
+		for _, l := range s.api.report(hwspec.OpListDesktopUsage, days).desktops {
+			out = append(out, l.row)
 		}
 	})
 	return out
@@ -399,10 +463,9 @@ func (s *Simulator) DesktopUsageReport(start, end time.Time) []DesktopUsageRow {
 func (s *Simulator) UserUsageReport(start, end time.Time) []UserUsageRow {
 	var out []UserUsageRow
 	s.ReadFleet(func() {
-		c := s.api.usageClock()
 		days, _, _ := usageDays(timeQuery(start, end), s.Now(), userReportDays)
-		for _, l := range c.userLines(s.api.fleet.recs, days) {
-			out = append(out, c.userRow(l, days))
+		for _, l := range s.api.report(hwspec.OpListUserUsage, days).users {
+			out = append(out, l.row)
 		}
 	})
 	return out
@@ -413,8 +476,8 @@ func timeQuery(start, end time.Time) url.Values {
 }
 
 // listUsage answers ListDesktopUsage (§4.21.9) or ListUserUsage
-// (§4.21.10): the report's lines in fleet order, computed for the page
-// only. The caller holds the fleet's read lock.
+// (§4.21.10): the report's lines in fleet order. The caller holds the
+// fleet's read lock.
 func (a *api) listUsage(op simulator.Operation, r *http.Request, b []byte, f *simulator.Fault) (int, []byte) {
 	q := r.URL.Query()
 	page, e := simulator.ParsePage(q, usageLimits(op.Name))
@@ -429,37 +492,28 @@ func (a *api) listUsage(op simulator.Operation, r *http.Request, b []byte, f *si
 	if body != nil {
 		return status, body
 	}
-	c := a.usageClock()
+	rep := a.report(op.Name, days)
 	if op.Name == hwspec.OpListUserUsage {
-		l := simulator.List[usageLine]{
+		l := simulator.List[served[UserUsageRow]]{
 			ListKey:  op.ListKey,
 			TotalKey: op.TotalKey,
 			Mode:     a.srv.TotalCountMode(),
-			Items:    c.userLines(a.fleet.recs, days),
+			Items:    rep.users,
 			Page:     page,
-			Append:   func(b []byte, u usageLine) []byte { return appendUserUsage(b, c.userRow(u, days), u.flood) },
-			Flood:    floodLine,
+			Append:   func(b []byte, u served[UserUsageRow]) []byte { return appendUserUsage(b, u.row, u.flood) },
+			Flood:    floodServed[UserUsageRow],
 			ItemSize: 240,
 		}
 		return http.StatusOK, l.AppendTo(b, f)
 	}
-	// The desktops' lines are computed for the page only, from the
-	// fleet's records (no copy of the fleet per page); an enum_flood copy
-	// of a record is marked in flooded.
-	flooded := map[*record]bool{}
-	l := simulator.List[*record]{
+	l := simulator.List[served[DesktopUsageRow]]{
 		ListKey:  op.ListKey,
 		TotalKey: op.TotalKey,
 		Mode:     a.srv.TotalCountMode(),
-		Items:    a.fleet.recs,
-		Match:    func(r *record) bool { return c.inReport(r, days) },
+		Items:    rep.desktops,
 		Page:     page,
-		Append:   func(b []byte, r *record) []byte { return appendDesktopUsage(b, c.desktopRow(r, days), flooded[r]) },
-		Flood: func(r *record, _ []string) *record {
-			d := *r
-			flooded[&d] = true
-			return &d
-		},
+		Append:   func(b []byte, d served[DesktopUsageRow]) []byte { return appendDesktopUsage(b, d.row, d.flood) },
+		Flood:    floodServed[DesktopUsageRow],
 		ItemSize: 200,
 	}
 	return http.StatusOK, l.AppendTo(b, f)

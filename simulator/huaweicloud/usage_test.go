@@ -548,3 +548,40 @@ func TestUsageOfCustomDesktops(t *testing.T) {
 		t.Errorf("pooled statistics %+v", st)
 	}
 }
+
+// A day's report is fixed once served: desktops deleted and created by
+// later steps leave it as it was, so a walk across churn is consistent.
+func TestUsageReportIsStableUnderChurn(t *testing.T) {
+	s, err := New(testOptions(2000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end := daysAgo(2)
+	desktops, users := s.DesktopUsageReport(start, end), s.UserUsageReport(start, end)
+	if len(desktops) == 0 || len(users) == 0 {
+		t.Fatalf("empty report: %d desktops, %d users", len(desktops), len(users))
+	}
+	before := map[string]bool{}
+	for _, d := range s.Desktops() {
+		before[d.DesktopID] = true
+	}
+	for range 200 {
+		s.Step()
+	}
+	deleted := 0
+	after := map[string]bool{}
+	for _, d := range s.Desktops() {
+		after[d.DesktopID] = true
+	}
+	for id := range before {
+		if !after[id] {
+			deleted++
+		}
+	}
+	if deleted == 0 {
+		t.Fatal("200 steps deleted no desktop: the test proves nothing")
+	}
+	if !reflect.DeepEqual(desktops, s.DesktopUsageReport(start, end)) || !reflect.DeepEqual(users, s.UserUsageReport(start, end)) {
+		t.Errorf("the report of a past day changed after %d desktops were deleted", deleted)
+	}
+}
