@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/common/version"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/workspace-exporter/workspace_exporter/config"
 	"github.com/workspace-exporter/workspace_exporter/simulator"
 	hwsim "github.com/workspace-exporter/workspace_exporter/simulator/huaweicloud"
 )
@@ -193,6 +194,18 @@ func sum(mfs map[string]*dto.MetricFamily, name string, want map[string]string) 
 	return total, n
 }
 
+// othersDisabled disables every collector but desktops, for tests of the
+// desktops collector: ", connections: {enabled: false}, …".
+func othersDisabled() string {
+	var b strings.Builder
+	for _, name := range config.CollectorNames() {
+		if name != "desktops" {
+			fmt.Fprintf(&b, ", %s: {enabled: false}", name)
+		}
+	}
+	return b.String()
+}
+
 func promtoolCheck(t *testing.T, body string) {
 	t.Helper()
 	promtool, err := exec.LookPath("promtool")
@@ -241,7 +254,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	if v, _ := sum(mfs, "workspace_desktops_by_connect_status", map[string]string{"target": "demo"}); v != 1234 {
 		t.Errorf("workspace_desktops_by_connect_status sums to %v, want 1234", v)
 	}
-	for _, c := range []string{"desktops", "connections", "logins", "usage"} {
+	for _, c := range config.CollectorNames() {
 		if v, n := sum(mfs, "workspace_collector_success", map[string]string{"collector": c}); v != 1 || n != 1 {
 			t.Errorf("collector %s: success %v over %d series", c, v, n)
 		}
@@ -254,6 +267,22 @@ func TestDemoEndToEnd(t *testing.T) {
 		if mf := mfs[name]; mf == nil || len(mf.GetMetric()) == 0 {
 			t.Errorf("%s missing", name)
 		}
+	}
+	// The capacity and operations domains (issue 9).
+	for _, name := range []string{"workspace_quota_limit", "workspace_quota_used", "workspace_alarms_active",
+		"workspace_alarm_active", "workspace_jobs", "workspace_jobs_finished_total", "workspace_job_oldest_running_age_seconds",
+		"workspace_pool_desktops", "workspace_pool_status", "workspace_users", "workspace_user_groups",
+		"workspace_service_status", "workspace_service_locked", "workspace_ldaps_certificate_expiry_timestamp_seconds",
+		"workspace_service_site_status", "workspace_edge_site_status"} {
+		if mf := mfs[name]; mf == nil || len(mf.GetMetric()) == 0 {
+			t.Errorf("%s missing", name)
+		}
+	}
+	if v, _ := sum(mfs, "workspace_pool_desktops", nil); v <= 0 {
+		t.Errorf("workspace_pool_desktops = %v, want > 0", v)
+	}
+	if v, _ := sum(mfs, "workspace_service_status", map[string]string{"status": "SUBSCRIBED"}); v != 1 {
+		t.Errorf("workspace_service_status{status=SUBSCRIBED} = %v, want 1", v)
 	}
 	if v, _ := sum(mfs, "workspace_usage_desktops_reported", nil); v <= 0 {
 		t.Errorf("workspace_usage_desktops_reported = %v, want > 0", v)
@@ -319,8 +348,8 @@ func TestConfigFileReloadAndSecrets(t *testing.T) {
       %s
       security_token_file: %s
     api: {min_backoff: 10ms, max_backoff: 100ms}
-    collectors: {desktops: {interval: 1h}, connections: {enabled: false}, logins: {enabled: false}, usage: {enabled: false}}
-`, name, project, url, goodAK, skLine, tokenFile)
+    collectors: {desktops: {interval: 1h}%s}
+`, name, project, url, goodAK, skLine, tokenFile, othersDisabled())
 	}
 	good := target("good", "secret_key_env: TEST_GOOD_SK")
 	bad := target("bad", "secret_key: "+badSK)
@@ -620,7 +649,7 @@ func TestReadinessNamesCollectorsWithoutData(t *testing.T) {
 
 	target := func(name, endpoint string) string {
 		return fmt.Sprintf("  - {name: %s, provider: huaweicloud, region: ap-southeast-3, project_id: %s, endpoint: %q,\n"+
-			"     credentials: {access_key: %s, secret_key: %s}, collectors: {desktops: {interval: 1h}, connections: {enabled: false}, logins: {enabled: false}, usage: {enabled: false}}}\n", name, project, endpoint, goodAK, goodSK)
+			"     credentials: {access_key: %s, secret_key: %s}, collectors: {desktops: {interval: 1h}%s}}\n", name, project, endpoint, goodAK, goodSK, othersDisabled())
 	}
 	cfgPath := filepath.Join(t.TempDir(), "config.yml")
 	if err := os.WriteFile(cfgPath, []byte("targets:\n"+target("good", simURL)+target("slow", slow.URL)), 0o600); err != nil {

@@ -23,6 +23,13 @@ var collectorOperations = map[string]struct{ required, optional []string }{
 	"logins": {required: []string{hwspec.OpListLoginRecords, hwspec.OpShowLoginUsers}},
 	"usage": {required: []string{hwspec.OpListDesktopUsage, hwspec.OpListUserUsage,
 		hwspec.OpShowDesktopStatistics, hwspec.OpShowRunStateStatistics}},
+	"users":  {required: []string{hwspec.OpListUsers, hwspec.OpListUserGroups}},
+	"alarms": {required: []string{hwspec.OpListAlarms, hwspec.OpShowAlarmStatistics}},
+	"quotas": {required: []string{hwspec.OpListQuotas, hwspec.OpShowQuotaDetail}},
+	"service": {required: []string{hwspec.OpListWorkspaces, hwspec.OpShowWorkspaceLock,
+		hwspec.OpListSiteConfigs, hwspec.OpListWksEdgeSites}},
+	"pools": {required: []string{hwspec.OpListDesktopPools, hwspec.OpShowDesktopPool, hwspec.OpListDesktopPoolAuthorizedObjects}},
+	"jobs":  {required: []string{hwspec.OpListSubJobs, hwspec.OpShowJob}},
 }
 
 // TestCollectorsCallOnlyTheirOperations runs each collector alone against

@@ -40,8 +40,8 @@ func connYAML(url, connExtra string) string {
     endpoint: %s
     credentials: %s
     api: {max_retries: 1, min_backoff: 10ms, max_backoff: 20ms}
-    collectors: {desktops: {interval: 1h}, connections: {interval: 1h%s}}
-`, benchProject, url, benchCredentials, connExtra)
+    collectors: {desktops: {interval: 1h}, connections: {interval: 1h%s}%s}
+`, benchProject, url, benchCredentials, connExtra, othersDisabled("desktops", "connections"))
 }
 
 // newConnTarget starts a simulator of n desktops, lets prepare change it,

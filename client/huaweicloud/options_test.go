@@ -83,7 +83,7 @@ func TestTargetOptions(t *testing.T) {
 	if r, p := tc.InfoLabels(); r != "ap-southeast-3" || p != "p" {
 		t.Errorf("info labels %q %q", r, p)
 	}
-	if got := strings.Join(tc.EnabledCollectors(), ","); got != "connections,desktops,logins,usage" {
+	if got, want := strings.Join(tc.EnabledCollectors(), ","), strings.Join(config.CollectorNames(), ","); got != want {
 		t.Errorf("collectors %s", got)
 	}
 

@@ -6,10 +6,12 @@
 // (client/huaweicloud/hwspec) that it has an endpoint for: desktops
 // (§4.3.8), connection states (§4.3.37, §4.13.2, §4.21.15), login records
 // and login users (§4.13.1, §4.13.4), usage reports and statistics
-// (§4.21.9, §4.21.10, §4.21.13, §4.21.14); a row without an endpoint is an
-// unknown path (404). Every endpoint answers from one generated, evolving
-// fleet of desktops and its sessions, so that counts agree across
-// endpoints. It verifies every request's
+// (§4.21.9, §4.21.10, §4.21.13, §4.21.14), quotas (§4.25.1, §4.25.2),
+// alarms (§4.22.1, §4.22.2), jobs (§4.28.1, §4.28.2), pools (§4.4.2,
+// §4.4.5, §4.4.13), users (§4.8.1, §4.9.1) and the service (§4.2.1,
+// §4.2.6, §4.2.7, §4.2.12); a row without an endpoint is an unknown path
+// (404). Every endpoint answers from one generated, evolving fleet of
+// desktops and its sessions, so that counts agree across endpoints. It verifies every request's
 // SDK-HMAC-SHA256 signature and project the way the API gateway does, so
 // production code signed by the official SDK cannot tell it from the real
 // service on those paths, and answers errors with the API's error object
@@ -18,8 +20,7 @@
 // simulator.go holds the Simulator, its routing, endpoints and error
 // bodies; auth.go the signature verification; fleet.go the fleet and its
 // evolution; desktops.go the desktop object, the filters and
-// ListDesktopsDetail; connections.go, logins.go and usage.go one domain
-// each. Lifecycle, accounting, faults and paging are the
+// ListDesktopsDetail; every other file one domain. Lifecycle, accounting, faults and paging are the
 // embedded simulator.Server's and package simulator's.
 package huaweicloud
 
@@ -227,6 +228,27 @@ var endpoints = map[string]endpoint{
 	hwspec.OpShowRunStateStatistics:   {serve: (*api).showRunStateStatistics},
 	hwspec.OpListLoginRecords:         {serve: (*api).listLoginRecords, oversizedItem: appendOversizedLogin},
 	hwspec.OpShowLoginUsers:           {serve: (*api).showLoginUsers, oversizedItem: appendOversizedTimeCount},
+	hwspec.OpListUsers:                {serve: (*api).listUsers, oversizedItem: appendOversizedUser},
+	hwspec.OpListUserGroups:           {serve: (*api).listUserGroups, oversizedItem: appendOversizedUserGroup},
+	hwspec.OpListAlarms:               {serve: (*api).listAlarms, oversizedItem: appendOversizedAlarm},
+	hwspec.OpShowAlarmStatistics:      {serve: (*api).showAlarmStatistics},
+	hwspec.OpListQuotas:               {serve: (*api).listQuotas, oversizedItem: appendOversizedSiteQuota},
+	hwspec.OpShowQuotaDetail:          {serve: (*api).showQuotaDetail, oversizedItem: appendOversizedQuota},
+
+	// pools.go
+	hwspec.OpListDesktopPools:                 {serve: (*api).listDesktopPools, oversizedItem: appendOversizedPool},
+	hwspec.OpShowDesktopPool:                  {serve: (*api).showDesktopPool},
+	hwspec.OpListDesktopPoolAuthorizedObjects: {serve: (*api).listDesktopPoolAuthorizedObjects, oversizedItem: appendOversizedAuthorizedObject},
+
+	// jobs.go
+	hwspec.OpListSubJobs: {serve: (*api).listSubJobs, oversizedItem: appendOversizedJob},
+	hwspec.OpShowJob:     {serve: (*api).showJob, oversizedItem: appendOversizedJob},
+
+	// service.go
+	hwspec.OpListWorkspaces:    {serve: (*api).listWorkspaces},
+	hwspec.OpShowWorkspaceLock: {serve: (*api).showWorkspaceLock},
+	hwspec.OpListSiteConfigs:   {serve: (*api).listSiteConfigs, oversizedItem: appendOversizedSite},
+	hwspec.OpListWksEdgeSites:  {serve: (*api).listWksEdgeSites, oversizedItem: appendOversizedEdgeSite},
 }
 
 // Serve answers an operation Route found.

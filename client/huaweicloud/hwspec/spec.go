@@ -11,7 +11,8 @@ import (
 	"github.com/workspace-exporter/workspace_exporter/model"
 )
 
-// Spec is the table of every Workspace API operation the exporter calls,
+// Spec is the table of every Workspace API operation the exporter calls
+// (this file's rows, and those each domain file of the package registers),
 // with its documentation section (API reference, seed 003), paging and the
 // documented values of the enum fields it reads. The client sends nothing
 // outside it (method and path together); the collectors export every
@@ -113,6 +114,26 @@ var Spec = &client.Spec{
 			"powering-off", "powering-on", "deleting", "deleteFailed", "updating", "desktopNetworkChanging",
 		},
 	},
+}
+
+// register adds a domain's operations and documented enums to Spec; a
+// domain file of this package calls it from its init. A name already in
+// the table is a programming error.
+func register(ops []client.OperationSpec, enums map[string][]string) {
+	for _, op := range ops {
+		for _, have := range Spec.Operations {
+			if have.Name == op.Name || have.Method == op.Method && have.Path == op.Path {
+				panic("hwspec: operation registered twice: " + op.Name + " " + op.Method + " " + op.Path)
+			}
+		}
+		Spec.Operations = append(Spec.Operations, op)
+	}
+	for field, values := range enums {
+		if _, dup := Spec.Enums[field]; dup {
+			panic("hwspec: enum registered twice: " + field)
+		}
+		Spec.Enums[field] = values
+	}
 }
 
 // ProviderName is the `provider` of Huawei Cloud Workspace targets.
