@@ -394,7 +394,7 @@ func FuzzRender(f *testing.F) {
 	f.Add("a", "b", "help", 1.5)
 	f.Add("a b", "a", "back\\slash\nnewline", math.Inf(1))
 	f.Add("\"", "\\", "", math.NaN())
-	f.Add("\xff", "\xfe", "\xc3", -0.0)
+	f.Add("\xff", "\xfe", "\xc3", math.Copysign(0, -1))
 	f.Add("", "", "ünïcödé", 1e21)
 	f.Fuzz(func(t *testing.T, v1, v2, help string, value float64) {
 		d := NewFamilyDesc("fuzz_metric", help, prometheus.GaugeValue, "b", "a")

@@ -31,11 +31,6 @@ import (
 	"github.com/workspace-exporter/workspace_exporter/config"
 )
 
-// readySnapshot is a snapshot with no series, for the readiness tests.
-type readySnapshot struct{}
-
-func (readySnapshot) Render(*Builder, string) {}
-
 // handlerRunner is a runner of target tg that has (snap != nil) or has not
 // finished its first refresh.
 func handlerRunner(tg, name string, finished bool, snap Snapshot) *runner {

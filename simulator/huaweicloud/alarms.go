@@ -4,12 +4,10 @@ import (
 	"hash/fnv"
 	"maps"
 	"net/http"
-	"runtime"
 	"slices"
 	"strconv"
 	"sync"
 	"time"
-	"weak"
 
 	"github.com/workspace-exporter/workspace_exporter/client/huaweicloud/hwspec"
 	"github.com/workspace-exporter/workspace_exporter/simulator"
@@ -103,21 +101,6 @@ type alarmState struct {
 	history []*alarmRecord // oldest first, at most alarmHistoryMax
 }
 
-// alarmStates holds each Simulator's alarmState, dropped with it.
-var alarmStates sync.Map // weak.Pointer[api] → *alarmState
-
-func (a *api) alarmState() *alarmState {
-	k := weak.Make(a)
-	if v, ok := alarmStates.Load(k); ok {
-		return v.(*alarmState)
-	}
-	v, loaded := alarmStates.LoadOrStore(k, &alarmState{active: map[string]*alarmRecord{}})
-	if !loaded {
-		runtime.AddCleanup(a, func(k weak.Pointer[api]) { alarmStates.Delete(k) }, k)
-	}
-	return v.(*alarmState)
-}
-
 // alarmCondition is one condition that holds now.
 type alarmCondition struct {
 	rule               *alarmRule
@@ -179,7 +162,7 @@ func alarmConditions(recs []*record, project string) (map[string]alarmCondition,
 // raising and clearing them from the fleet. The caller holds the fleet's
 // read lock.
 func (a *api) alarms() []*alarmRecord {
-	st := a.alarmState()
+	st := a.alarmSt
 	now := a.srv.Now().UTC()
 	conds, ids := alarmConditions(a.fleet.recs, a.projectID)
 	st.mu.Lock()

@@ -4,13 +4,11 @@ import (
 	"maps"
 	"net/http"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"weak"
 
 	"github.com/workspace-exporter/workspace_exporter/client/huaweicloud/hwspec"
 	"github.com/workspace-exporter/workspace_exporter/simulator"
@@ -114,25 +112,11 @@ type jobState struct {
 	history []*simJob // finished, oldest first
 }
 
-var jobStates sync.Map // weak.Pointer[api] → *jobState
-
-func (a *api) jobState() *jobState {
-	k := weak.Make(a)
-	if v, ok := jobStates.Load(k); ok {
-		return v.(*jobState)
-	}
-	v, loaded := jobStates.LoadOrStore(k, &jobState{active: map[*record]*simJob{}})
-	if !loaded {
-		runtime.AddCleanup(a, func(k weak.Pointer[api]) { jobStates.Delete(k) }, k)
-	}
-	return v.(*jobState)
-}
-
 // jobs returns every subtask as of now, newest first (applyWorkspace,
 // the oldest, last), after following the fleet's tasks. The caller holds
 // the fleet's read lock.
 func (a *api) jobs() []*simJob {
-	st := a.jobState()
+	st := a.jobSt
 	now := a.srv.Now().UTC().Truncate(time.Second)
 	running := map[*record]string{}
 	for _, r := range a.fleet.recs {

@@ -4,11 +4,8 @@ import (
 	"encoding/json"
 	"hash/fnv"
 	"net/http"
-	"runtime"
 	"slices"
-	"sync"
 	"time"
-	"weak"
 
 	"github.com/workspace-exporter/workspace_exporter/simulator"
 )
@@ -143,14 +140,10 @@ func (t Tenant) clone() Tenant {
 	return t
 }
 
-// tenants are the tenants SetTenant installed, by simulator (a weak
-// pointer to its api, removed when the api is collected).
-var tenants sync.Map
-
 // tenant is a's current tenant. The caller holds the fleet lock.
 func (a *api) tenant() Tenant {
-	if v, ok := tenants.Load(weak.Make(a)); ok {
-		return *v.(*Tenant)
+	if a.tenantSet != nil {
+		return *a.tenantSet
 	}
 	return defaultTenant(a.projectID, a.fleet.epoch)
 }
@@ -166,12 +159,7 @@ func (s *Simulator) Tenant() Tenant {
 // served exactly as given.
 func (s *Simulator) SetTenant(t Tenant) {
 	t = t.clone()
-	s.UpdateFleet(func() {
-		k := weak.Make(s.api)
-		if _, loaded := tenants.Swap(k, &t); !loaded {
-			runtime.AddCleanup(s.api, func(k weak.Pointer[api]) { tenants.Delete(k) }, k)
-		}
-	})
+	s.UpdateFleet(func() { s.api.tenantSet = &t })
 }
 
 // Time layouts of the service domain: §4.2.7's certificate times (no

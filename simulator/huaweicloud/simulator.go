@@ -89,6 +89,9 @@ type api struct {
 	desktopLimits simulator.Limits
 	fleet         *fleet // guarded by the Server's fleet lock
 	usage         usageMemo
+	alarmSt       *alarmState // its own lock
+	jobSt         *jobState   // its own lock
+	tenantSet     *Tenant     // SetTenant's tenant, nil for the default; guarded by the fleet lock
 }
 
 // New validates opts and generates the initial fleet (about 60 ms for
@@ -109,7 +112,9 @@ func New(opts Options) (*Simulator, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	a := &api{projectID: opts.ProjectID, desktopLimits: desktopLimits(opts.MaxLimit)}
+	a := &api{projectID: opts.ProjectID, desktopLimits: desktopLimits(opts.MaxLimit),
+		alarmSt: &alarmState{active: map[string]*alarmRecord{}},
+		jobSt:   &jobState{active: map[*record]*simJob{}}}
 	srv, err := simulator.NewServer(a, simulator.ServerOptions{
 		Credentials: opts.Credentials,
 		Seed:        opts.Seed,
