@@ -546,7 +546,7 @@ func decodeAlarmStatisticsReader(body io.Reader, red *client.Redactor) (model.Al
 	if len(b) > maxAlarmStatisticsBody {
 		return model.AlarmStatistics{}, &client.InvalidResponseError{Operation: op, Problem: fmt.Sprintf("the body is over %d bytes, larger than any alarm statistics answer", maxAlarmStatisticsBody)}
 	}
-	if b, err = readUsageStatisticsBody(op, bytes.NewReader(b)); err != nil {
+	if b, err = readObjectBody(op, "statistics answer", bytes.NewReader(b)); err != nil {
 		return model.AlarmStatistics{}, err
 	}
 	raw := map[string][]byte{}

@@ -278,7 +278,7 @@ func parseCounter(raw []byte) (int64, error) {
 	if len(text) >= 2 && text[0] == '"' {
 		text = text[1 : len(text)-1]
 	} else if len(text) > 0 && !(text[0] == '-' || isDigit(text[0])) {
-		return 0, fmt.Errorf("is not a number but %s", kindName(raw))
+		return 0, fmt.Errorf("is not a number but %s", rawKindName(raw))
 	}
 	str := strings.TrimSpace(string(text))
 	if n, err := strconv.ParseInt(str, 10, 64); err == nil {
@@ -304,16 +304,11 @@ func parseCounter(raw []byte) (int64, error) {
 	return int64(f), nil
 }
 
-func kindName(raw []byte) string {
-	switch raw[0] {
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case 't', 'f':
-		return "a boolean"
-	}
-	return "something else"
+// rawKindName names the kind of a raw JSON value for error messages.
+func rawKindName(raw []byte) string {
+	var s client.JSONScanner
+	s.Reset(raw)
+	return kindName(s.Kind())
 }
 
 // decodeGroup decodes one element of §4.13.2's statics list. Every
@@ -428,7 +423,7 @@ func describeRaw(b []byte) string {
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		return "a number"
 	}
-	return kindName(b)
+	return rawKindName(b)
 }
 
 // DecodeLoginStateStatistics decodes one §4.21.15 response body as

@@ -264,7 +264,7 @@ func DecodeJobDetail(body []byte, red *client.Redactor) (JobDetail, int, error) 
 			case client.JSONNull:
 				s.Skip()
 			default:
-				return d, 0, invalid(`"sub_jobs" is %s, not a list`, loginsKindName(s.Kind()))
+				return d, 0, invalid(`"sub_jobs" is %s, not a list`, kindName(s.Kind()))
 			}
 		case "entities", "process", "error_code", "job_id":
 			s.Skip() // subtask members, not the task's

@@ -292,7 +292,7 @@ func DecodeLoginUsers(body []byte, red *client.Redactor) (LoginUsersBucket, erro
 			return b, invalid(`"time_counts" appears twice`)
 		}
 		if s.Kind() != client.JSONArray {
-			return b, invalid(`"time_counts" is %s, not a list`, loginsKindName(s.Kind()))
+			return b, invalid(`"time_counts" is %s, not a list`, kindName(s.Kind()))
 		}
 		list = s.Raw()
 	}
@@ -336,22 +336,6 @@ func parseTimeCount(e string) (name string, n int64, ok bool) {
 		return "", 0, false
 	}
 	return name, n, true
-}
-
-func loginsKindName(k client.JSONKind) string {
-	switch k {
-	case client.JSONObject:
-		return "an object"
-	case client.JSONString:
-		return "a string"
-	case client.JSONNumber:
-		return "a number"
-	case client.JSONBool:
-		return "a boolean"
-	case client.JSONNull:
-		return "null"
-	}
-	return "not a JSON value"
 }
 
 // showLoginUsers calls §4.13.4 with query_type.

@@ -312,7 +312,7 @@ func decodePoolBody(body io.Reader, red *client.Redactor) (model.Pool, error) {
 	var s client.JSONScanner
 	s.Reset(b)
 	if s.Kind() != client.JSONObject {
-		return model.Pool{}, invalid("the body is " + usageKindName(s.Kind()) + ", not a JSON object")
+		return model.Pool{}, invalid("the body is " + kindName(s.Kind()) + ", not a JSON object")
 	}
 	p, _ := decodePoolJSON(&s, red)
 	if !poolIDRe.MatchString(p.ID) {

@@ -3,7 +3,6 @@ package huaweicloud
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -31,7 +30,6 @@ const (
 // 4-2824, L42942) and a few sites; an answer beyond these is not a quota
 // answer and is refused rather than read without end.
 const (
-	maxQuotaBody      = 1 << 20
 	maxQuotaResources = 256 // entries of one resources list
 	maxQuotaSites     = 64  // elements of site_quotas
 )
@@ -47,51 +45,6 @@ type quotaList struct {
 	invalid   int
 }
 
-// readQuotaBody reads a quota answer whole: an *InvalidResponseError when
-// it is over maxQuotaBody or not an object, a plain error (retried) when
-// it is empty or broken JSON.
-func readQuotaBody(op string, body io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(body, maxQuotaBody+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxQuotaBody {
-		return nil, &client.InvalidResponseError{Operation: op, Problem: fmt.Sprintf("the body is over %d bytes, larger than any quota answer", maxQuotaBody)}
-	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil, errors.New("empty body")
-	}
-	if !json.Valid(b) {
-		var v any
-		err := json.Unmarshal(b, &v)
-		return nil, fmt.Errorf("invalid JSON: %v", err)
-	}
-	var s client.JSONScanner
-	s.Reset(b)
-	if k := s.Kind(); k != client.JSONObject {
-		return nil, &client.InvalidResponseError{Operation: op, Problem: "the body is " + quotaKindName(k) + ", not a JSON object"}
-	}
-	return b, nil
-}
-
-func quotaKindName(k client.JSONKind) string {
-	switch k {
-	case client.JSONNull:
-		return "null"
-	case client.JSONBool:
-		return "a boolean"
-	case client.JSONNumber:
-		return "a number"
-	case client.JSONString:
-		return "a string"
-	case client.JSONArray:
-		return "an array"
-	case client.JSONObject:
-		return "an object"
-	}
-	return "not JSON"
-}
-
 // quotaListProblem describes a list member that is not a list: nil when it
 // is one. A nil raw value is an absent member.
 func quotaListProblem(name string, raw []byte) error {
@@ -103,7 +56,7 @@ func quotaListProblem(name string, raw []byte) error {
 	case raw[0] != '[':
 		var s client.JSONScanner
 		s.Reset(raw)
-		return fmt.Errorf("%s is not a list but %s", name, quotaKindName(s.Kind()))
+		return fmt.Errorf("%s is not a list but %s", name, kindName(s.Kind()))
 	}
 	return nil
 }
@@ -264,7 +217,7 @@ func decodeQuotas(b []byte, red *client.Redactor) (model.Quotas, error) {
 	case quotas[0] != '{':
 		var k client.JSONScanner
 		k.Reset(quotas)
-		return out, invalid(fmt.Errorf("quotas is not an object but %s", quotaKindName(k.Kind())))
+		return out, invalid(fmt.Errorf("quotas is not an object but %s", kindName(k.Kind())))
 	}
 	tenant, err := readResourcesMember(quotas, op, "quotas.resources", red)
 	if err != nil {
@@ -391,7 +344,7 @@ func decodeQuotaDetail(b []byte, red *client.Redactor) (quotaDetail, error) {
 // DecodeQuotas decodes one §4.25.1 response body as Quotas does. It is
 // exported for fixture tests and tools.
 func DecodeQuotas(body []byte) (model.Quotas, error) {
-	b, err := readQuotaBody(OpListQuotas, bytes.NewReader(body))
+	b, err := readObjectBody(OpListQuotas, "quota answer", bytes.NewReader(body))
 	if err != nil {
 		return model.Quotas{}, err
 	}
@@ -402,7 +355,7 @@ func DecodeQuotas(body []byte) (model.Quotas, error) {
 // the resources, the site_id the answer gave, and how many entries were
 // skipped.
 func DecodeQuotaDetail(body []byte) (resources []model.QuotaResource, siteID string, invalid int, err error) {
-	b, err := readQuotaBody(OpShowQuotaDetail, bytes.NewReader(body))
+	b, err := readObjectBody(OpShowQuotaDetail, "quota answer", bytes.NewReader(body))
 	if err != nil {
 		return nil, "", 0, err
 	}
@@ -431,7 +384,7 @@ func (c *Client) Quotas(ctx context.Context) (model.Quotas, error) {
 	var q model.Quotas
 	red := c.tr.Redactor()
 	err := c.tr.Do(ctx, c.operation(OpListQuotas), nil, func(r io.Reader) error {
-		b, err := readQuotaBody(OpListQuotas, r)
+		b, err := readObjectBody(OpListQuotas, "quota answer", r)
 		if err != nil {
 			return err
 		}
@@ -456,7 +409,7 @@ func (c *Client) SiteQuota(ctx context.Context, siteID string) (model.SiteQuota,
 	var d quotaDetail
 	red := c.tr.Redactor()
 	err := c.tr.Do(ctx, c.operation(OpShowQuotaDetail), url.Values{"site_id": {siteID}}, func(r io.Reader) error {
-		b, err := readQuotaBody(OpShowQuotaDetail, r)
+		b, err := readObjectBody(OpShowQuotaDetail, "quota answer", r)
 		if err != nil {
 			return err
 		}

@@ -133,7 +133,7 @@ func TestQuotasHostileAnswers(t *testing.T) {
 		{`[]`, "not a JSON object"},
 		{`null`, "not a JSON object"},
 		{`"x"`, "not a JSON object"},
-		{`{"quotas":{"resources":[]},"pad":"` + strings.Repeat("x", maxQuotaBody) + `"}`, "over 1048576 bytes"},
+		{`{"quotas":{"resources":[]},"pad":"` + strings.Repeat("x", maxObjectBody) + `"}`, "over 1048576 bytes"},
 	}
 	for _, tc := range fails {
 		_, err := DecodeQuotas([]byte(tc.body))

@@ -3,7 +3,6 @@ package huaweicloud
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -419,7 +418,6 @@ func (c *Client) UserUsage(ctx context.Context, p model.UsagePeriod) ([]model.Us
 // maxUsageStatisticsBody bounds a statistics answer: a few counters (and, when
 // asked for, one entry per desktop pool, which the exporter does not ask
 // for). A larger body is not a statistics answer.
-const maxUsageStatisticsBody = 1 << 20
 
 // maxUsageUndocumentedCounters bounds the undocumented counters kept of one
 // statistics object (the collector exports at most
@@ -434,51 +432,6 @@ var usageStatisticsCategories = []struct {
 	{"run_state_statistics", "run-state", model.FieldRunStateStatistic},
 	{"login_state_statistics", "login-state", model.FieldLoginStateStatistic},
 	{"attach_statistics", "attach-state", model.FieldAttachStateStatistic},
-}
-
-// readUsageStatisticsBody reads a small JSON object body whole: an
-// *InvalidResponseError when it is over maxUsageStatisticsBody or not an
-// object, a plain error when it is broken JSON.
-func readUsageStatisticsBody(op string, body io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(body, maxUsageStatisticsBody+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxUsageStatisticsBody {
-		return nil, &client.InvalidResponseError{Operation: op, Problem: fmt.Sprintf("the body is over %d bytes, larger than any statistics answer", maxUsageStatisticsBody)}
-	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil, fmt.Errorf("empty body")
-	}
-	if !json.Valid(b) {
-		var v any
-		err := json.Unmarshal(b, &v)
-		return nil, fmt.Errorf("invalid JSON: %v", err)
-	}
-	var s client.JSONScanner
-	s.Reset(b)
-	if k := s.Kind(); k != client.JSONObject {
-		return nil, &client.InvalidResponseError{Operation: op, Problem: "the body is " + usageKindName(k) + ", not a JSON object"}
-	}
-	return b, nil
-}
-
-func usageKindName(k client.JSONKind) string {
-	switch k {
-	case client.JSONNull:
-		return "null"
-	case client.JSONBool:
-		return "a boolean"
-	case client.JSONNumber:
-		return "a number"
-	case client.JSONString:
-		return "a string"
-	case client.JSONArray:
-		return "an array"
-	case client.JSONObject:
-		return "an object"
-	}
-	return "not JSON"
 }
 
 // usageCount reads a count: a JSON integer (or an integral number, or a
@@ -566,7 +519,7 @@ func DecodeDesktopStatistics(body []byte) (model.DesktopStatistics, error) {
 
 func decodeUsageDesktopStatistics(body []byte, red *client.Redactor) (model.DesktopStatistics, error) {
 	var st model.DesktopStatistics
-	b, err := readUsageStatisticsBody(OpShowDesktopStatistics, bytes.NewReader(body))
+	b, err := readObjectBody(OpShowDesktopStatistics, "statistics answer", bytes.NewReader(body))
 	if err != nil {
 		return st, err
 	}
@@ -641,7 +594,7 @@ func decodeUsageRunState(body []byte, red *client.Redactor) (map[string]int64, e
 }
 
 func decodeUsageRunStateReader(body io.Reader, red *client.Redactor) (map[string]int64, error) {
-	b, err := readUsageStatisticsBody(OpShowRunStateStatistics, body)
+	b, err := readObjectBody(OpShowRunStateStatistics, "statistics answer", body)
 	if err != nil {
 		return nil, err
 	}
@@ -668,7 +621,7 @@ func (c *Client) DesktopStatistics(ctx context.Context) (model.DesktopStatistics
 	for i, cat := range usageStatisticsCategories {
 		var st model.DesktopStatistics
 		err := c.tr.Do(ctx, c.operation(OpShowDesktopStatistics), url.Values{"statistics_type": {cat.statisticsType}}, func(r io.Reader) error {
-			b, err := readUsageStatisticsBody(OpShowDesktopStatistics, r)
+			b, err := readObjectBody(OpShowDesktopStatistics, "statistics answer", r)
 			if err != nil {
 				return err
 			}

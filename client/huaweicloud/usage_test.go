@@ -358,7 +358,7 @@ func TestUsageStatisticsDecoding(t *testing.T) {
 		{`{"total_num":1`, "invalid JSON"},
 		{``, "empty body"},
 		{`{"total_num":1}{}`, "invalid JSON"},
-		{`{"total_num":1,"pad":"` + strings.Repeat("x", maxUsageStatisticsBody) + `"}`, "over 1048576 bytes"},
+		{`{"total_num":1,"pad":"` + strings.Repeat("x", maxObjectBody) + `"}`, "over 1048576 bytes"},
 	} {
 		if _, err := DecodeDesktopStatistics([]byte(tc.body)); err == nil || !strings.Contains(err.Error(), tc.err) {
 			t.Errorf("%.60s: err %v, want %q", tc.body, err, tc.err)
