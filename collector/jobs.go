@@ -3,7 +3,6 @@ package collector
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -149,14 +148,6 @@ var (
 		prometheus.GaugeValue, "target", "job_id")
 )
 
-// jobKey is a subtask's key, digested.
-type jobKey [16]byte
-
-func jobKeyOf(k string) jobKey {
-	sum := sha256.Sum256([]byte(k))
-	return jobKey(sum[:16])
-}
-
 // jobCount is one counter series: a job type (as its counter label
 // value) and a result.
 type jobCount struct{ jobType, result string }
@@ -164,23 +155,10 @@ type jobCount struct{ jobType, result string }
 // jobsState is what the collector remembers between refreshes. It is
 // changed only by commit, after a refresh succeeded.
 type jobsState struct {
-	mu     sync.Mutex
-	primed bool
-	// finished maps the keys of finished subtasks seen to the Unix second
-	// they were last listed.
-	finished map[jobKey]int64
+	mu       sync.Mutex
+	finished *onceSet
+	types    *stickyValues
 	counts   map[jobCount]uint64
-	// types are the undocumented job types with their own counter label
-	// value, in the order first counted; at most MaxUndocumentedValues.
-	types []string
-}
-
-// jobsDelta is what one refresh adds to the state.
-type jobsDelta struct {
-	seen     []jobKey
-	counts   map[jobCount]uint64
-	newTypes []string
-	counted  int
 }
 
 // followedJob is one followed task's series.
@@ -199,11 +177,7 @@ func newJobsCollector(api provider.Client, opts any, logger *slog.Logger, now fu
 		o = defaultJobsOptions()
 	}
 	types, statuses := api.Documented(model.FieldJobType), api.Documented(model.FieldJobStatus)
-	documentedType := map[string]bool{}
-	for _, t := range types {
-		documentedType[t] = true
-	}
-	st := &jobsState{finished: map[jobKey]int64{}, counts: map[jobCount]uint64{}}
+	st := &jobsState{finished: newOnceSet(), types: newStickyValues(types), counts: map[jobCount]uint64{}}
 	return func(ctx context.Context) (Snapshot, error) {
 		jobs, stats, err := jr.ListJobs(ctx)
 		if err != nil {
@@ -219,14 +193,13 @@ func newJobsCollector(api provider.Client, opts any, logger *slog.Logger, now fu
 		t := now()
 		st.mu.Lock()
 		defer st.mu.Unlock()
-		primed := st.primed
-		d := st.delta(jobs, documentedType)
-		st.commit(d, t, o.MaxJobs)
+		primed := st.finished.Primed()
+		counted := st.count(jobs, t, o.MaxJobs)
 		logger.Debug("listed jobs", "jobs", len(jobs), "requests", stats.Requests, "page_size", stats.PageSize,
-			"total", stats.Total, "skipped_items", stats.Invalid, "walks", stats.Walks, "counted", d.counted,
-			"priming", !primed, "remembered", len(st.finished), "followed", len(followed))
+			"total", stats.Total, "skipped_items", stats.Invalid, "walks", stats.Walks, "counted", counted,
+			"priming", !primed, "remembered", st.finished.Len(), "followed", len(followed))
 		snap := newJobsSnapshot(jobs, types, statuses, t, o.MaxProgressSeries, followed)
-		snap.counterTypes = append(append([]string(nil), types...), st.types...)
+		snap.counterTypes = st.types.Values(types)
 		snap.counts = make(map[jobCount]uint64, len(st.counts))
 		for k, v := range st.counts {
 			snap.counts[k] = v
@@ -292,23 +265,16 @@ func followJobs(ctx context.Context, jr model.JobReader, jobs []model.Job, o *Jo
 	return out, nil
 }
 
-// counterType is the counter label value of a job type: documented types
-// and the first MaxUndocumentedValues undocumented ones of the process
-// keep their name, later ones count as OtherValue.
-func (st *jobsState) counterType(t string, documented map[string]bool, d *jobsDelta) string {
-	switch {
-	case documented[t], slices.Contains(st.types, t), slices.Contains(d.newTypes, t):
-		return t
-	case t != OtherValue && len(st.types)+len(d.newTypes) < MaxUndocumentedValues:
-		d.newTypes = append(d.newTypes, t)
-		return t
-	}
-	return OtherValue
-}
-
-// delta computes what jobs add to the state, without changing it.
-func (st *jobsState) delta(jobs []model.Job, documented map[string]bool) *jobsDelta {
-	d := &jobsDelta{counts: map[jobCount]uint64{}}
+// count counts the subtasks listed finished (SUCCESS or FAILED, the
+// documented terminal statuses) that were not counted before, and
+// commits: the finished keys listed are remembered with the refresh
+// time, those not listed for jobsForgetAfter are forgotten (all those not
+// listed when more than maxKeys would be remembered). Counter label
+// values of undocumented types are sticky (stickyValues).
+func (st *jobsState) count(jobs []model.Job, now time.Time, maxKeys int) int {
+	tx, types := st.finished.Begin(), st.types.Begin()
+	counts := map[jobCount]uint64{}
+	t := now.Unix()
 	for i := range jobs {
 		j := &jobs[i]
 		var result string
@@ -320,37 +286,20 @@ func (st *jobsState) delta(jobs []model.Job, documented map[string]bool) *jobsDe
 		default:
 			continue
 		}
-		k := jobKeyOf(j.Key)
-		d.seen = append(d.seen, k)
-		if _, ok := st.finished[k]; ok || !st.primed {
-			continue
+		if tx.Observe(j.Key, t) {
+			counts[jobCount{types.Value(labelValue(j.JobType)), result}]++
 		}
-		d.counted++
-		d.counts[jobCount{st.counterType(labelValue(j.JobType), documented, d), result}]++
-	}
-	return d
-}
-
-// commit applies a refresh's delta: remembers the finished keys listed,
-// forgets those not listed for jobsForgetAfter (or all those not listed
-// when more than maxKeys are remembered), adds the counts.
-func (st *jobsState) commit(d *jobsDelta, now time.Time, maxKeys int) {
-	t := now.Unix()
-	for _, k := range d.seen {
-		st.finished[k] = t
 	}
 	cut := now.Add(-jobsForgetAfter).Unix()
-	over := len(st.finished) > maxKeys
-	for k, at := range st.finished {
-		if at < cut || over && at != t {
-			delete(st.finished, k)
-		}
+	if tx.Size(cut) > maxKeys {
+		cut = t
 	}
-	for k, n := range d.counts {
+	tx.Commit(cut)
+	types.Commit()
+	for k, n := range counts {
 		st.counts[k] += n
 	}
-	st.types = append(st.types, d.newTypes...)
-	st.primed = true
+	return tx.Counted
 }
 
 // jobsSnapshot is immutable once built.

@@ -2,7 +2,6 @@ package collector
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -29,9 +28,10 @@ import (
 // time it is seen "settled": with a failure reason (a failed login) or a
 // setup time (a successful one). Records with neither are pending and
 // looked at again by the next refreshes. The keys counted are remembered
-// (as 128-bit digests) with the record's start, or the time they were
-// first seen when the record has none, and forgotten once that time falls
-// before the window's start, since the API cannot list them again.
+// (as 128-bit digests, in a onceSet) with the record's start, or the
+// time of the latest refresh that listed them when the record has none,
+// and forgotten once that time falls before the window's start: the API
+// cannot list them again.
 //
 // All counting state belongs to the refresh function and changes only
 // when a refresh succeeds as a whole: a failed or partial refresh changes
@@ -203,24 +203,15 @@ func newLoginCounts() loginCounts {
 	}
 }
 
-// loginKey is a record's key, digested: the remembered keys take 16
-// bytes each whatever the provider's keys are.
-type loginKey [16]byte
-
-func loginKeyOf(k string) loginKey {
-	sum := sha256.Sum256([]byte(k))
-	return loginKey(sum[:16])
-}
-
 // loginsState is what the collector remembers between refreshes. It is
 // changed only by commit, after a refresh succeeded.
 type loginsState struct {
 	mu          sync.Mutex
-	primed      bool
 	lastSuccess time.Time
-	// seen maps the keys of counted records to the Unix second of their
-	// start (or of when they were first seen, when they have none).
-	seen   map[loginKey]int64
+	// seen holds the keys of counted records with the Unix second of
+	// their start (or of the refresh that last listed them, when they
+	// have none).
+	seen   *onceSet
 	counts loginCounts
 	// reasons are the failure reasons with their own label value, in
 	// the order they were first counted; at most MaxFailureReasons.
@@ -231,18 +222,13 @@ type loginsState struct {
 
 // loginsDelta is what one refresh adds to the state.
 type loginsDelta struct {
-	adds       []loginAdd
+	tx         *onceTx
 	counts     loginCounts
 	newReasons []string
 	folded     []string // examples of reasons counted as "other"
 	pending    int
 	outside    int
 	counted    int
-}
-
-type loginAdd struct {
-	key loginKey
-	at  int64
 }
 
 func newLoginsCollector(api provider.Client, opts any, logger *slog.Logger, now func() time.Time) (RefreshFunc, error) {
@@ -255,7 +241,7 @@ func newLoginsCollector(api provider.Client, opts any, logger *slog.Logger, now 
 		o = defaultLoginsOptions()
 	}
 	lookback := time.Duration(o.Lookback)
-	st := &loginsState{seen: map[loginKey]int64{}, counts: newLoginCounts()}
+	st := &loginsState{seen: newOnceSet(), counts: newLoginCounts()}
 	return func(ctx context.Context) (Snapshot, error) {
 		t := now()
 		from, to := loginsWindow(t, lookback)
@@ -274,14 +260,8 @@ func newLoginsCollector(api provider.Client, opts any, logger *slog.Logger, now 
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		d := st.delta(recs, from, to, t, o.MaxFailureReasons)
-		size := len(d.adds)
 		cut := from.Unix()
-		for _, at := range st.seen {
-			if at >= cut {
-				size++
-			}
-		}
-		if size > o.MaxTrackedRecords {
+		if size := d.tx.Size(cut); size > o.MaxTrackedRecords {
 			return nil, fmt.Errorf("counting the login records of the window of %s would remember %d records, more than max_tracked_records (%d): raise max_tracked_records or shorten lookback",
 				config.Duration(lookback), size, o.MaxTrackedRecords)
 		}
@@ -289,11 +269,11 @@ func newLoginsCollector(api provider.Client, opts any, logger *slog.Logger, now 
 			logger.Warn("the previous successful refresh of login records is older than lookback: records that started in between may have been missed",
 				"since_last_success", t.Sub(st.lastSuccess).Round(time.Second).String(), "lookback", config.Duration(lookback).String())
 		}
-		primed := st.primed
+		primed := st.seen.Primed()
 		st.commit(d, cut, t, logger)
 		logger.Debug("listed login records", "records", len(recs), "requests", stats.Requests, "page_size", stats.PageSize,
 			"total", stats.Total, "skipped_items", stats.Invalid, "walks", stats.Walks, "counted", d.counted, "priming", !primed,
-			"pending", d.pending, "outside_window", d.outside, "tracked", len(st.seen),
+			"pending", d.pending, "outside_window", d.outside, "tracked", st.seen.Len(),
 			"hour_bucket", users.HourBucket, "day_bucket", users.DayBucket)
 		return st.snapshot(d.pending, users), nil
 	}, nil
@@ -315,20 +295,15 @@ func loginsWindow(t time.Time, lookback time.Duration) (from, to time.Time) {
 // not return them, and counting one that started before from could count
 // it again after its key was forgotten.
 func (st *loginsState) delta(recs []model.LoginRecord, from, to, now time.Time, maxReasons int) *loginsDelta {
-	d := &loginsDelta{counts: newLoginCounts()}
+	d := &loginsDelta{tx: st.seen.Begin(), counts: newLoginCounts()}
 	known := make(map[string]bool, len(st.reasons)+maxReasons)
 	for _, r := range st.reasons {
 		known[r] = true
 	}
-	added := make(map[loginKey]bool)
 	for i := range recs {
 		r := &recs[i]
 		if !r.Start.IsZero() && (r.Start.Before(from) || r.Start.After(to)) {
 			d.outside++
-			continue
-		}
-		k := loginKeyOf(r.Key)
-		if _, ok := st.seen[k]; ok || added[k] {
 			continue
 		}
 		if r.FailureReason == "" && r.Setup.IsZero() {
@@ -339,9 +314,7 @@ func (st *loginsState) delta(recs []model.LoginRecord, from, to, now time.Time, 
 		if !r.Start.IsZero() {
 			at = r.Start.Unix()
 		}
-		added[k] = true
-		d.adds = append(d.adds, loginAdd{k, at})
-		if !st.primed {
+		if !d.tx.Observe(r.Key, at) {
 			continue
 		}
 		d.counted++
@@ -383,14 +356,7 @@ func (st *loginsState) delta(recs []model.LoginRecord, from, to, now time.Time, 
 // commit applies a refresh's delta: forgets the keys whose time is before
 // cut, remembers the new ones, adds the counts.
 func (st *loginsState) commit(d *loginsDelta, cut int64, now time.Time, logger *slog.Logger) {
-	for k, at := range st.seen {
-		if at < cut {
-			delete(st.seen, k)
-		}
-	}
-	for _, a := range d.adds {
-		st.seen[a.key] = a.at
-	}
+	d.tx.Commit(cut)
 	c, dc := &st.counts, &d.counts
 	c.success += dc.success
 	c.failure += dc.failure
@@ -407,7 +373,6 @@ func (st *loginsState) commit(d *loginsDelta, cut int64, now time.Time, logger *
 		logger.Warn("more distinct login failure reasons than max_failure_reasons: the later ones are counted as reason=\"other\"",
 			"kept", strings.Join(st.reasons, " | "), "examples", strings.Join(d.folded, " | "))
 	}
-	st.primed = true
 	st.lastSuccess = now
 }
 
@@ -420,7 +385,7 @@ func (st *loginsState) snapshot(pending int, users model.LoginUsers) *loginsSnap
 		counts:  make([]uint64, len(st.reasons)),
 		other:   c.reasons[OtherValue],
 		setup:   c.setup.clone(), network: c.network.clone(), e2e: c.e2e.clone(),
-		tracked: len(st.seen), pending: pending, users: users,
+		tracked: st.seen.Len(), pending: pending, users: users,
 	}
 	for i, r := range st.reasons {
 		s.counts[i] = c.reasons[r]
