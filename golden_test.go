@@ -78,6 +78,13 @@ func TestDemoMetricsMatch010(t *testing.T) {
 			t.Errorf("%s: help or type changed", name)
 		}
 	}
+	// Counters by failure code have a series per code counted, none
+	// before the first failure after priming.
+	for _, name := range []string{"workspace_script_run_failures_total", "workspace_scheduled_task_desktop_failures_total"} {
+		if _, ok := cur[name]; ok {
+			added[name] = true
+		}
+	}
 	for name := range cur {
 		if _, ok := old[name]; !ok && !volatile(name) && !added[name] {
 			t.Errorf("%s is new and not listed as a change", name)
@@ -117,6 +124,15 @@ var issue9Families = []string{
 	"workspace_service_locked", "workspace_service_site_status", "workspace_service_status",
 	"workspace_service_subscription_progress", "workspace_user_accounts", "workspace_user_group_members",
 	"workspace_user_groups", "workspace_users", "workspace_users_flagged", "workspace_users_with_desktops",
+	// The job sources beside §4.28: scripts, scheduled tasks, application installations.
+	"workspace_app_install_jobs", "workspace_app_install_jobs_by_app", "workspace_app_install_jobs_finished_total",
+	"workspace_app_install_jobs_stalled", "workspace_pool_script_task_desktops_total", "workspace_pool_script_tasks",
+	"workspace_pool_script_tasks_finished_total", "workspace_scheduled_task_apply_objects",
+	"workspace_scheduled_task_info",
+	"workspace_scheduled_task_latest_run_failures", "workspace_scheduled_task_run_desktops_total",
+	"workspace_scheduled_task_runs_total", "workspace_scheduled_tasks", "workspace_scheduled_tasks_by_schedule",
+	"workspace_scheduled_tasks_expired", "workspace_scheduled_tasks_expiring", "workspace_script_runs", "workspace_script_runs_finished_total", "workspace_script_task_desktops_total",
+	"workspace_script_tasks", "workspace_script_tasks_finished_total",
 }
 
 // seriesSet renders a family's series as sorted "labels value" strings.

@@ -273,9 +273,20 @@ func TestDemoEndToEnd(t *testing.T) {
 		"workspace_alarm_active", "workspace_jobs", "workspace_jobs_finished_total", "workspace_job_oldest_running_age_seconds",
 		"workspace_pool_desktops", "workspace_pool_status", "workspace_users", "workspace_user_groups",
 		"workspace_service_status", "workspace_service_locked", "workspace_ldaps_certificate_expiry_timestamp_seconds",
-		"workspace_service_site_status", "workspace_edge_site_status"} {
+		"workspace_service_site_status", "workspace_edge_site_status",
+		"workspace_script_tasks", "workspace_script_runs", "workspace_pool_script_tasks", "workspace_script_runs_finished_total",
+		"workspace_scheduled_tasks", "workspace_scheduled_task_info", "workspace_scheduled_task_runs_total",
+		"workspace_scheduled_task_next_execution_timestamp_seconds",
+		"workspace_app_install_jobs", "workspace_app_install_jobs_by_app", "workspace_app_install_jobs_finished_total"} {
 		if mf := mfs[name]; mf == nil || len(mf.GetMetric()) == 0 {
 			t.Errorf("%s missing", name)
+		}
+	}
+	// The other job sources have work on the simulated fleet from the start.
+	for _, name := range []string{"workspace_script_tasks", "workspace_script_runs", "workspace_pool_script_tasks",
+		"workspace_scheduled_tasks", "workspace_app_install_jobs"} {
+		if v, _ := sum(mfs, name, map[string]string{"target": "demo"}); v <= 0 {
+			t.Errorf("%s sums to %v, want > 0", name, v)
 		}
 	}
 	if v, _ := sum(mfs, "workspace_pool_desktops", nil); v <= 0 {

@@ -198,7 +198,7 @@ func walkOnce[T any](ctx context.Context, t *Transport, l *OffsetList, decode Ra
 		stats.Total = total
 		n := int((total + int64(limit) - 1) / int64(limit))
 		if total > int64(limit)*int64(l.MaxPages) {
-			return nil, fmt.Errorf("%s: the API announces %d items, more than max_pages (%d) pages of %d", l.Op.Name, total, l.MaxPages, limit)
+			return nil, &MaxPagesError{Op: l.Op.Name, Total: total, MaxPages: l.MaxPages, Limit: limit}
 		}
 		if l.MaxOffset > 0 && n > 1 && (n-1)*limit > l.MaxOffset {
 			return nil, &OffsetCapError{Op: l.Op.Name, Total: total, MaxOffset: l.MaxOffset, Limit: limit}
@@ -234,7 +234,7 @@ func walkOnce[T any](ctx context.Context, t *Transport, l *OffsetList, decode Ra
 	} else {
 		for prev := first; prev.Elements == limit; {
 			if len(pages) >= l.MaxPages {
-				return nil, fmt.Errorf("%s: more than max_pages (%d) full pages of %d without an end", l.Op.Name, l.MaxPages, limit)
+				return nil, &MaxPagesError{Op: l.Op.Name, Total: -1, MaxPages: l.MaxPages, Limit: limit}
 			}
 			if l.MaxOffset > 0 && prev.Offset+limit > l.MaxOffset {
 				return nil, &OffsetCapError{Op: l.Op.Name, Total: -1, MaxOffset: l.MaxOffset, Limit: limit}
@@ -293,6 +293,23 @@ func (e *OffsetCapError) Error() string {
 		return fmt.Sprintf("%s: the list goes on past offset %d, the largest the API accepts: only the first %d items can be read", e.Op, e.MaxOffset, e.MaxOffset+e.Limit)
 	}
 	return fmt.Sprintf("%s: the API announces %d items, but offsets stop at %d: only the first %d can be read", e.Op, e.Total, e.MaxOffset, e.MaxOffset+e.Limit)
+}
+
+// MaxPagesError is a walk's own stop at its page bound (OffsetList and
+// TokenList MaxPages): the list is longer than the walk may read. It is
+// not an API or response error.
+type MaxPagesError struct {
+	Op string
+	// Total is the announced total, -1 when the API gave none to trust.
+	Total           int64
+	MaxPages, Limit int
+}
+
+func (e *MaxPagesError) Error() string {
+	if e.Total < 0 {
+		return fmt.Sprintf("%s: more than max_pages (%d) full pages of %d without an end", e.Op, e.MaxPages, e.Limit)
+	}
+	return fmt.Sprintf("%s: the API announces %d items, more than max_pages (%d) pages of %d", e.Op, e.Total, e.MaxPages, e.Limit)
 }
 
 func ignoresOffset(op string, a, b int) error {

@@ -313,12 +313,13 @@ func TestWalkPageSizeRejectedIsHalved(t *testing.T) {
 func TestWalkBounds(t *testing.T) {
 	// A total beyond max_pages is refused before walking.
 	api := &listAPI{n: 50*100 + 1}
-	if _, _, _, err := walk(t, api, 100); err == nil || !strings.Contains(err.Error(), "max_pages") || api.requests() != 1 {
+	var me *MaxPagesError
+	if _, _, _, err := walk(t, api, 100); !errors.As(err, &me) || me.Total != 50*100+1 || !strings.Contains(err.Error(), "max_pages") || api.requests() != 1 {
 		t.Errorf("huge total: %v after %d requests", err, api.requests())
 	}
 	// Without a total, endless full pages stop at max_pages.
 	endless := &listAPI{n: math.MaxInt32, rewrite: func(_ pageReq, e []string, _ int) string { return listBody(e, "") }}
-	if _, _, _, err := walk(t, endless, 10); err == nil || !strings.Contains(err.Error(), "max_pages") || endless.requests() != 50 {
+	if _, _, _, err := walk(t, endless, 10); !errors.As(err, &me) || me.Total != -1 || !strings.Contains(err.Error(), "max_pages") || endless.requests() != 50 {
 		t.Errorf("endless: %v after %d requests", err, endless.requests())
 	}
 }

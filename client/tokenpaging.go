@@ -51,7 +51,7 @@ func walkTokenOnce[T any](ctx context.Context, t *Transport, l *TokenList, decod
 	token, position := "", 0
 	for {
 		if len(pages) >= l.MaxPages {
-			return nil, fmt.Errorf("%s: more than max_pages (%d) pages of %d without an end", l.Op.Name, l.MaxPages, l.Limit)
+			return nil, &MaxPagesError{Op: l.Op.Name, Total: -1, MaxPages: l.MaxPages, Limit: l.Limit}
 		}
 		q := url.Values{}
 		for k, v := range l.Query {

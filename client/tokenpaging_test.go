@@ -117,7 +117,8 @@ func TestWalkTokenFailures(t *testing.T) {
 	}
 	// Endless distinct tokens stop at max_pages.
 	endless := &tokenAPI{n: 1 << 30}
-	if _, _, err := walkTokens(t, endless, 10); err == nil || !strings.Contains(err.Error(), "max_pages") || endless.calls.Load() != 50 {
+	var me *MaxPagesError
+	if _, _, err := walkTokens(t, endless, 10); !errors.As(err, &me) || !strings.Contains(err.Error(), "max_pages") || endless.calls.Load() != 50 {
 		t.Errorf("endless: %v after %d requests", err, endless.calls.Load())
 	}
 }

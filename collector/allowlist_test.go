@@ -28,8 +28,12 @@ var collectorOperations = map[string]struct{ required, optional []string }{
 	"quotas": {required: []string{hwspec.OpListQuotas, hwspec.OpShowQuotaDetail}},
 	"service": {required: []string{hwspec.OpListWorkspaces, hwspec.OpShowWorkspaceLock,
 		hwspec.OpListSiteConfigs, hwspec.OpListWksEdgeSites}},
-	"pools": {required: []string{hwspec.OpListDesktopPools, hwspec.OpShowDesktopPool, hwspec.OpListDesktopPoolAuthorizedObjects}},
-	"jobs":  {required: []string{hwspec.OpListSubJobs, hwspec.OpShowJob}},
+	"pools":        {required: []string{hwspec.OpListDesktopPools, hwspec.OpShowDesktopPool, hwspec.OpListDesktopPoolAuthorizedObjects}},
+	"jobs":         {required: []string{hwspec.OpListSubJobs, hwspec.OpShowJob}},
+	"app_installs": {required: []string{hwspec.OpListAppInstallJobs}},
+	"scripts":      {required: []string{hwspec.OpListScriptTasks, hwspec.OpListScriptRecords, hwspec.OpListPoolScriptTasks}},
+	"scheduled_tasks": {required: []string{hwspec.OpListScheduledTasks, hwspec.OpShowScheduledTask,
+		hwspec.OpListScheduledTaskRecords, hwspec.OpListScheduledTaskRecordDetails}},
 }
 
 // TestCollectorsCallOnlyTheirOperations runs each collector alone against

@@ -51,10 +51,14 @@ func newHostileTarget(t *testing.T, n int, extra string) *hostileTarget {
 const hostileAPI = "api: {max_retries: 1, min_backoff: 10ms, max_backoff: 20ms}"
 
 // newHostileTargetWith is newHostileTarget with the configuration yaml
-// returns for the simulator's URL.
-func newHostileTargetWith(t *testing.T, n int, yaml func(url string) string) *hostileTarget {
+// returns for the simulator's URL; setup runs on the simulator before the
+// first refresh.
+func newHostileTargetWith(t *testing.T, n int, yaml func(url string) string, setup ...func(*hwsim.Simulator)) *hostileTarget {
 	t.Helper()
 	sim, url := startSim(t, n)
+	for _, f := range setup {
+		f(sim)
+	}
 	h := &hostileTarget{sim: sim, logs: &lockedBuffer{}}
 	h.reg = prometheus.NewRegistry()
 	logger := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

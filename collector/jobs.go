@@ -111,14 +111,11 @@ func (o *JobsOptions) Validate(v *config.Validation) {
 	}
 }
 
-// Documented job statuses and types the collector treats specially
-// (API reference §4.28.2, 003 L44103, L44107).
+// Job types the collector treats specially (API reference §4.28.2, 003
+// L44107).
 const (
-	jobStatusSuccess = "SUCCESS"
-	jobStatusFailed  = "FAILED"
-	jobStatusRunning = "RUNNING"
-	jobTypeApply     = "applyWorkspace"
-	jobTypeCancel    = "cancelWorkspace"
+	jobTypeApply  = "applyWorkspace"
+	jobTypeCancel = "cancelWorkspace"
 )
 
 // Result label values of workspace_jobs_finished_total.
@@ -278,10 +275,10 @@ func (st *jobsState) count(jobs []model.Job, now time.Time, maxKeys int) int {
 	for i := range jobs {
 		j := &jobs[i]
 		var result string
-		switch j.Status {
-		case jobStatusSuccess:
+		switch j.Phase {
+		case model.PhaseSucceeded:
 			result = jobResultSuccess
-		case jobStatusFailed:
+		case model.PhaseFailed:
 			result = jobResultFailure
 		default:
 			continue
@@ -337,7 +334,7 @@ func newJobsSnapshot(jobs []model.Job, types, statuses []string, now time.Time, 
 		j := &jobs[i]
 		jt := s.types.value(labelValue(j.JobType))
 		s.gauge[[2]string{jt, s.statuses.value(labelValue(j.Status))}]++
-		if j.Status != jobStatusRunning {
+		if j.Phase != model.PhaseRunning {
 			continue
 		}
 		if !j.Begin.IsZero() {

@@ -89,7 +89,7 @@ func (r *jobsRig) mustSnap(t *testing.T) map[string]*dto.MetricFamily {
 }
 
 func job(key, typ, status string) model.Job {
-	return model.Job{Key: key, JobID: "task-" + typ, JobType: typ, Status: status}
+	return model.Job{Key: key, JobID: "task-" + typ, JobType: typ, Status: status, Phase: testPhase(status)}
 }
 
 func finished(mfs map[string]*dto.MetricFamily, typ, result string) float64 {
@@ -117,7 +117,7 @@ func TestJobsFinishedCountedOnce(t *testing.T) {
 		t.Fatal("relisted subtasks counted")
 	}
 	r.api.set(func(f *fakeJobs) {
-		f.jobs[2].Status = "SUCCESS"
+		f.jobs[2].Status, f.jobs[2].Phase = "SUCCESS", testPhase("SUCCESS")
 		f.jobs = append(f.jobs, job("d", "deleteDesktops", "FAILED"), job("e", "newType", "SUCCESS"))
 	})
 	for range 3 {
@@ -354,7 +354,7 @@ func TestJobsFamilies(t *testing.T) {
 	j := job("a", "createDesktops", "RUNNING")
 	j.Progress, j.HasProgress, j.JobID = 5, true, "apply"
 	r.api.set(func(f *fakeJobs) {
-		f.jobs = []model.Job{j, {Key: "b", JobID: "apply", JobType: "applyWorkspace", Status: "SUCCESS"}}
+		f.jobs = []model.Job{j, {Key: "b", JobID: "apply", JobType: "applyWorkspace", Status: "SUCCESS", Phase: model.PhaseSucceeded}}
 		f.tasks["apply"] = model.JobDetail{ID: "apply"}
 	})
 	mfs := r.mustSnap(t)

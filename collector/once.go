@@ -48,6 +48,13 @@ func (s *onceSet) Primed() bool { return s.primed }
 // Len is how many keys are remembered.
 func (s *onceSet) Len() int { return len(s.seen) }
 
+// WouldCount reports whether a refresh's first Observe of key would
+// count it: the set is primed and does not remember key.
+func (s *onceSet) WouldCount(key string) bool {
+	_, ok := s.seen[onceKeyOf(key)]
+	return s.primed && !ok
+}
+
 // onceTx is one refresh's pending changes to a onceSet.
 type onceTx struct {
 	set  *onceSet

@@ -3,8 +3,29 @@ package collector
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/workspace-exporter/workspace_exporter/model"
 )
+
+// testPhase is the phase a provider would give the status words the
+// fake readers of the collector tests use (Huawei's words).
+func testPhase(status string) model.Phase {
+	switch strings.ToUpper(status) {
+	case "SUCCESS", "FINISH":
+		return model.PhaseSucceeded
+	case "FAILED", "FAIL":
+		return model.PhaseFailed
+	case "SKIP":
+		return model.PhaseSkipped
+	case "RUNNING":
+		return model.PhaseRunning
+	case "WAITING", "INIT":
+		return model.PhaseWaiting
+	}
+	return model.PhaseUnknown
+}
 
 func TestOnceSetPrimesThenCountsEachKeyOnce(t *testing.T) {
 	s := newOnceSet()
@@ -15,7 +36,13 @@ func TestOnceSetPrimesThenCountsEachKeyOnce(t *testing.T) {
 	if s.Primed() || s.Len() != 0 {
 		t.Fatal("Observe changed the set before Commit")
 	}
+	if s.WouldCount("a") {
+		t.Fatal("WouldCount is true before the set is primed")
+	}
 	tx.Commit(0)
+	if !s.WouldCount("z") || s.WouldCount("a") {
+		t.Fatal("WouldCount after priming: want true for a new key, false for a remembered one")
+	}
 	if !s.Primed() || s.Len() != 2 {
 		t.Fatalf("after the first commit: primed %v, %d keys; want true, 2", s.Primed(), s.Len())
 	}

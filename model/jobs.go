@@ -27,9 +27,11 @@ type Job struct {
 	// its identifying fields when it has none.
 	Key string
 	// JobID is the parent task's ID ("" when absent or not an ID).
-	JobID     string
-	JobType   string
-	Status    string
+	JobID   string
+	JobType string
+	Status  string
+	// Phase is what Status means (see Phase).
+	Phase     Phase
 	DesktopID string
 	Begin     time.Time // zero when absent or unparsable
 	End       time.Time // zero when absent or unparsable

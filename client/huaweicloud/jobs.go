@@ -143,6 +143,22 @@ func decodeJobJSON(s *client.JSONScanner, red *client.Redactor) (Job, bool) {
 	return r.job(red)
 }
 
+// jobPhase is what a (sub)job status of §4.28.2's documented set (003
+// L44103) means; any other is model.PhaseUnknown.
+func jobPhase(status string) model.Phase {
+	switch status {
+	case hwspec.JobStatusWaiting:
+		return model.PhaseWaiting
+	case hwspec.JobStatusRunning:
+		return model.PhaseRunning
+	case hwspec.JobStatusSuccess:
+		return model.PhaseSucceeded
+	case hwspec.JobStatusFailed:
+		return model.PhaseFailed
+	}
+	return model.PhaseUnknown
+}
+
 // job converts r; ok is false when r has nothing to identify it by.
 func (r *rawJob) job(red *client.Redactor) (Job, bool) {
 	jobID := strings.TrimSpace(rawString(r.jobID))
@@ -154,6 +170,7 @@ func (r *rawJob) job(red *client.Redactor) (Job, bool) {
 		End:       parseTime(rawString(r.end)),
 		ErrorCode: red.Bounded(strings.TrimSpace(rawString(r.errorCode)), MaxJobErrorCodeLen),
 	}
+	j.Phase = jobPhase(j.Status)
 	if ValidJobID(jobID) && red.Label(jobID) == jobID {
 		j.JobID = jobID
 	}

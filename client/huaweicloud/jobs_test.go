@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/workspace-exporter/workspace_exporter/client"
+	"github.com/workspace-exporter/workspace_exporter/model"
 )
 
 // §4.28.2's example (003 L44235-44266, the page break removed) decodes:
@@ -40,11 +41,11 @@ func TestSubJobsSeedExample(t *testing.T) {
 	}
 	want := []Job{{
 		Key: "e43caef5-e478-4624-9e8c-b0b636331cbc", JobID: "0e2dae94-23ff-449a-bb9c-1b808cf2106d",
-		JobType: "createDesktops", Status: "RUNNING", DesktopID: "9d30c8ac-77b5-4453-80da-8f027223ee99",
+		JobType: "createDesktops", Status: "RUNNING", Phase: model.PhaseRunning, DesktopID: "9d30c8ac-77b5-4453-80da-8f027223ee99",
 		Begin: ts("2020-04-10 06:45:14"), End: ts("2020-04-10 07:06:10"),
 	}, {
 		Key: "cf5043e9-dd94-43be-9c07-6dba5d43c4d2", JobID: "0e2dae94-23ff-449a-bb9c-1b808cf2106d",
-		JobType: "createDesktops", Status: "RUNNING", DesktopID: "14cccba0-12a6-4b66-9fd9-57290328f8da",
+		JobType: "createDesktops", Status: "RUNNING", Phase: model.PhaseRunning, DesktopID: "14cccba0-12a6-4b66-9fd9-57290328f8da",
 		Begin: ts("2020-04-10 06:45:14"), End: ts("2020-04-10 07:05:49"),
 	}}
 	for i, w := range want {

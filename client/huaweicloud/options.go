@@ -12,7 +12,7 @@ import (
 func init() {
 	config.RegisterProvider(ProviderName, config.ProviderSchema{
 		NewOptions:   func() config.ProviderOptions { return &TargetOptions{} },
-		Capabilities: []string{model.CapabilityDesktops, model.CapabilityConnections, model.CapabilityUsage, model.CapabilityLogins, model.CapabilityPools, model.CapabilityUsers, model.CapabilityService, model.CapabilityAlarms, model.CapabilityQuotas, model.CapabilityJobs},
+		Capabilities: []string{model.CapabilityDesktops, model.CapabilityConnections, model.CapabilityUsage, model.CapabilityLogins, model.CapabilityPools, model.CapabilityUsers, model.CapabilityService, model.CapabilityAlarms, model.CapabilityQuotas, model.CapabilityJobs, model.CapabilityAppInstalls, model.CapabilityScripts, model.CapabilityScheduledTasks},
 	})
 }
 

@@ -74,6 +74,49 @@ var neverCall = []struct{ method, path string }{
 	{http.MethodPut, "/v2/p1/sites/s1/subnet-ids"},      // §4.2.5
 	{http.MethodPost, "/v2/p1/wks-edge-sites"},          // a write method on the read path
 	{http.MethodDelete, "/v2/p1/wks-edge-sites"},
+	// The scheduled tasks domain (§4.20.1, §4.20.3, §4.20.8, §4.20.9 GETs)
+	// shares its paths with the task writes.
+	{http.MethodPost, "/v2/p1/scheduled-tasks"},                    // §4.20.2 creates a task
+	{http.MethodPut, "/v2/p1/scheduled-tasks/t1"},                  // §4.20.4 modifies a task
+	{http.MethodDelete, "/v2/p1/scheduled-tasks/t1"},               // §4.20.5 deletes a task
+	{http.MethodPost, "/v2/p1/scheduled-tasks/future-executions"},  // §4.20.6 (a read-only POST, not needed)
+	{http.MethodPost, "/v2/p1/scheduled-tasks/batch-delete"},       // §4.20.7 deletes tasks
+	{http.MethodPost, "/v2/p1/scheduled-tasks/t1/records"},         // a write method on the read path
+	{http.MethodDelete, "/v2/p1/scheduled-tasks/t1/records/r1"},    // a write method on the read path
+	{http.MethodGet, "/v2/p1/scheduled-tasks/t1/records/r1/extra"}, // no deeper read is documented
+	// The app installation jobs domain (§4.31.16 GET /v1/…/app-center/jobs)
+	// sits beside the App Center's writes and its OBS credentials.
+	{http.MethodPost, "/v1/p1/app-center/jobs"},                             // a write method on the read path
+	{http.MethodDelete, "/v1/p1/app-center/jobs"},                           // a write method on the read path
+	{http.MethodPost, "/v1/p1/app-center/jobs/actions/batch-delete"},        // §4.31.17 deletes jobs
+	{http.MethodPost, "/v1/p1/app-center/jobs/actions/retry"},               // §4.31.18 retries a job
+	{http.MethodGet, "/v1/p1/app-center/jobs/actions/retry"},                // §4.31.18's path under another method
+	{http.MethodGet, "/v1/p1/app-center/buckets/actions/create-credential"}, // §4.31.1's path under another method
+	{http.MethodPost, "/v1/p1/app-center/buckets"},                          // §4.31.2 creates a bucket
+	{http.MethodPost, "/v1/p1/app-center/apps/a1/actions/auto-install"},     // §4.31.7 installs an application
+	{http.MethodPost, "/v1/p1/app-center/apps/actions/batch-auto-install"},  // §4.31.14 installs applications
+	{http.MethodPatch, "/v1/p1/app-center/profiles"},                        // §4.1.1 changes tenant functions
+	{http.MethodGet, "/v2/p1/app-center/jobs"},                              // the path under the wrong version
+	// The scripts domain (§4.24.8, §4.24.9, §4.4.16 GETs) sits beside the
+	// script executions and the script library; §4.24.7 (one record with
+	// the script's printed output) is deliberately not called.
+	{http.MethodPost, "/v2/p1/script-executions"},                             // §4.24.6 executes scripts on desktops
+	{http.MethodPost, "/v2/p1/script-executions/retry"},                       // §4.24.10 retries
+	{http.MethodPost, "/v2/p1/script-executions/stop"},                        // §4.24.11 stops
+	{http.MethodGet, "/v2/p1/script-executions"},                              // §4.24.6's path under another method
+	{http.MethodPost, "/v2/p1/desktop-pools/pl1/script-executions"},           // §4.4.17 executes scripts on a pool
+	{http.MethodGet, "/v2/p1/script-execution-records/r1"},                    // §4.24.7: the script's output
+	{http.MethodPost, "/v2/p1/script-execution-records"},                      // a write method on the read path
+	{http.MethodPost, "/v2/p1/script-execution-tasks"},                        // a write method on the read path
+	{http.MethodDelete, "/v2/p1/script-execution-tasks"},                      // a write method on the read path
+	{http.MethodPost, "/v2/p1/desktop-pools/script-execution-tasks/detail"},   // a write method on the read path
+	{http.MethodGet, "/v2/p1/desktops-pools/script-execution-tasks/detail"},   // the example request's misspelt path (003 L14537)
+	{http.MethodGet, "/v2/p1/desktop-pools/script-execution-tasks/detail/t1"}, // no deeper read is documented
+	{http.MethodPost, "/v2/p1/scripts"},                                       // §4.24.1 creates a script
+	{http.MethodGet, "/v2/p1/scripts"},                                        // §4.24.2: the scripts' content
+	{http.MethodGet, "/v2/p1/scripts/s1"},                                     // §4.24.3: a script's content
+	{http.MethodPut, "/v2/p1/scripts/s1"},                                     // §4.24.4 modifies a script
+	{http.MethodDelete, "/v2/p1/scripts/s1"},                                  // §4.24.5 deletes a script
 }
 
 func TestSpecRefusesTheNeverCallList(t *testing.T) {
@@ -86,7 +129,8 @@ func TestSpecRefusesTheNeverCallList(t *testing.T) {
 		if op.Method != http.MethodGet {
 			t.Errorf("%s: %s; the exporter only reads", op.Name, op.Method)
 		}
-		if !strings.HasPrefix(op.Path, "/v2/{project_id}/") || op.Section == "" {
+		// Every path is /v2 but the App Center's (§4.31, /v1, 003 L48442).
+		if !strings.HasPrefix(op.Path, "/v2/{project_id}/") && !strings.HasPrefix(op.Path, "/v1/{project_id}/app-center/") || op.Section == "" {
 			t.Errorf("%s: path %q section %q", op.Name, op.Path, op.Section)
 		}
 	}

@@ -237,16 +237,7 @@ func (s *Simulator) Alarms() []Alarm {
 // alarmLimits are §4.22.1's paging rules and the API's 400 answers.
 func alarmLimits() simulator.Limits {
 	row := hwspec.Spec.Operation(hwspec.OpListAlarms)
-	return simulator.Limits{
-		Min:     row.MinLimit,
-		Max:     row.MaxLimit,
-		Default: alarmDefaultLimit,
-		BadOffset: &simulator.Error{Status: http.StatusBadRequest, Code: "WKS.0508",
-			Message: "The value of offset cannot be smaller than 0."},
-		BadLimit: &simulator.Error{Status: http.StatusBadRequest, Code: "WKS.0509",
-			Message: "The value of limit is invalid.",
-			Detail:  "limit must be in " + strconv.Itoa(row.MinLimit) + ".." + strconv.Itoa(row.MaxLimit) + "."},
-	}
+	return wksLimits(row.MinLimit, row.MaxLimit, alarmDefaultLimit, "The value of limit is invalid.", "limit must be in "+strconv.Itoa(row.MinLimit)+".."+strconv.Itoa(row.MaxLimit)+".")
 }
 
 // listAlarms answers ListAlarms (§4.22.1), with its level filter (1..4,

@@ -149,11 +149,14 @@ func (a *api) Authenticate(r *http.Request, body []byte) *simulator.Error {
 	return nil
 }
 
-// pathProject is the project a /v2/{project_id}/... path names, or "".
+// pathProject is the project a /v2/{project_id}/... or
+// /v1/{project_id}/... path names, or "".
 func pathProject(path string) string {
 	rest, ok := strings.CutPrefix(path, "/v2/")
 	if !ok {
-		return ""
+		if rest, ok = strings.CutPrefix(path, "/v1/"); !ok {
+			return ""
+		}
 	}
 	project, _, ok := strings.Cut(rest, "/")
 	if !ok {

@@ -548,15 +548,7 @@ var plainJSON = func() (t [256]bool) {
 // desktopLimits are the paging rules of ListDesktopsDetail: limit 1..maxLimit
 // (default maxLimit) and its documented 400 answers.
 func desktopLimits(maxLimit int) simulator.Limits {
-	return simulator.Limits{
-		Min:     hwspec.Spec.Operation(hwspec.OpListDesktopsDetail).MinLimit,
-		Max:     maxLimit,
-		Default: maxLimit,
-		BadOffset: &simulator.Error{Status: http.StatusBadRequest, Code: "WKS.0508",
-			Message: "The value of offset cannot be smaller than 0."},
-		BadLimit: &simulator.Error{Status: http.StatusBadRequest, Code: "WKS.0509",
-			Message: "The value of limit must be greater than 0 and smaller than 1000."},
-	}
+	return wksLimits(hwspec.Spec.Operation(hwspec.OpListDesktopsDetail).MinLimit, maxLimit, maxLimit, "The value of limit must be greater than 0 and smaller than 1000.", "")
 }
 
 // listDesktops answers ListDesktopsDetail (op), with the page fault f (nil

@@ -255,15 +255,7 @@ func (s *Simulator) Jobs() []Job {
 // 1000, default 1000) and the API's 400 answers.
 func subJobLimits() simulator.Limits {
 	row := hwspec.Spec.Operation(hwspec.OpListSubJobs)
-	return simulator.Limits{
-		Min:     0,
-		Max:     row.MaxLimit,
-		Default: row.MaxLimit,
-		BadOffset: &simulator.Error{Status: http.StatusBadRequest, Code: "WKS.0508",
-			Message: "The value of offset cannot be smaller than 0."},
-		BadLimit: &simulator.Error{Status: http.StatusBadRequest, Code: "WKS.0509",
-			Message: "The value of limit must be between 0 and 1000."},
-	}
+	return wksLimits(0, row.MaxLimit, row.MaxLimit, "The value of limit must be between 0 and 1000.", "")
 }
 
 // listSubJobs answers ListSubJobs: the subtasks newest first, filtered by

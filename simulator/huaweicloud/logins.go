@@ -381,15 +381,7 @@ func appendTerminalMAC(b []byte, v uint64) []byte {
 
 // loginLimits are the paging rules of ListLoginRecords (003 L21747):
 // limit 0..1000, default 20.
-var loginLimits = simulator.Limits{
-	Min:     0,
-	Max:     hwspec.Spec.Operation(hwspec.OpListLoginRecords).MaxLimit,
-	Default: 20,
-	BadOffset: &simulator.Error{Status: http.StatusBadRequest, Code: "WKS.0508",
-		Message: "The value of offset cannot be smaller than 0."},
-	BadLimit: &simulator.Error{Status: http.StatusBadRequest, Code: "WKS.0509",
-		Message: "The value of limit must be between 0 and 1000."},
-}
+var loginLimits = wksLimits(0, hwspec.Spec.Operation(hwspec.OpListLoginRecords).MaxLimit, 20, "The value of limit must be between 0 and 1000.", "")
 
 // badLoginQuery is the 400 answer to a malformed time filter.
 func badLoginQuery(detail string) (int, []byte) {

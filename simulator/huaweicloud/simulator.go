@@ -7,11 +7,14 @@
 // (§4.3.8), connection states (§4.3.37, §4.13.2, §4.21.15), login records
 // and login users (§4.13.1, §4.13.4), usage reports and statistics
 // (§4.21.9, §4.21.10, §4.21.13, §4.21.14), quotas (§4.25.1, §4.25.2),
-// alarms (§4.22.1, §4.22.2), jobs (§4.28.1, §4.28.2), pools (§4.4.2,
-// §4.4.5, §4.4.13), users (§4.8.1, §4.9.1) and the service (§4.2.1,
-// §4.2.6, §4.2.7, §4.2.12); a row without an endpoint is an unknown path
-// (404). Every endpoint answers from one generated, evolving fleet of
-// desktops and its sessions, so that counts agree across endpoints. It verifies every request's
+// alarms (§4.22.1, §4.22.2), jobs (§4.28.1, §4.28.2), script executions
+// (§4.24.8, §4.24.9, §4.4.16), scheduled tasks (§4.20.1, §4.20.3,
+// §4.20.8, §4.20.9), application installation jobs (§4.31.16), pools
+// (§4.4.2, §4.4.5, §4.4.13), users (§4.8.1, §4.9.1) and the service
+// (§4.2.1, §4.2.6, §4.2.7, §4.2.12); a row without an endpoint is an
+// unknown path (404). Every endpoint answers from one generated, evolving
+// fleet of desktops and its sessions, so that counts agree across
+// endpoints. It verifies every request's
 // SDK-HMAC-SHA256 signature and project the way the API gateway does, so
 // production code signed by the official SDK cannot tell it from the real
 // service on those paths, and answers errors with the API's error object
@@ -89,9 +92,12 @@ type api struct {
 	desktopLimits simulator.Limits
 	fleet         *fleet // guarded by the Server's fleet lock
 	usage         usageMemo
-	alarmSt       *alarmState // its own lock
-	jobSt         *jobState   // its own lock
-	tenantSet     *Tenant     // SetTenant's tenant, nil for the default; guarded by the fleet lock
+	alarmSt       *alarmState     // its own lock
+	jobSt         *jobState       // its own lock
+	tenantSet     *Tenant         // SetTenant's tenant, nil for the default; guarded by the fleet lock
+	scriptSt      scriptState     // scripts.go; the zero value is ready; its own lock
+	appInstallSt  appInstallState // app_installs.go; the zero value is ready; its own lock
+	schedSt       schedState      // scheduled_tasks.go; the zero value is ready; its own lock
 }
 
 // New validates opts and generates the initial fleet (about 60 ms for
@@ -249,6 +255,20 @@ var endpoints = map[string]endpoint{
 	hwspec.OpListSubJobs: {serve: (*api).listSubJobs, oversizedItem: appendOversizedJob},
 	hwspec.OpShowJob:     {serve: (*api).showJob, oversizedItem: appendOversizedJob},
 
+	// scripts.go
+	hwspec.OpListScriptTasks:     {serve: (*api).listScriptTasks, oversizedItem: appendOversizedScriptTask},
+	hwspec.OpListScriptRecords:   {serve: (*api).listScriptRecords, oversizedItem: appendOversizedScriptRecord},
+	hwspec.OpListPoolScriptTasks: {serve: (*api).listScriptTasks, oversizedItem: appendOversizedScriptTask},
+
+	// app_installs.go
+	hwspec.OpListAppInstallJobs: {serve: (*api).listAppInstallJobs, oversizedItem: appendOversizedAppInstallJob},
+
+	// scheduled_tasks.go
+	hwspec.OpListScheduledTasks:             {serve: (*api).listScheduledTasks, oversizedItem: appendOversizedScheduledTask},
+	hwspec.OpShowScheduledTask:              {serve: (*api).showScheduledTask},
+	hwspec.OpListScheduledTaskRecords:       {serve: (*api).listScheduledTaskRecords, oversizedItem: appendOversizedScheduledRecord},
+	hwspec.OpListScheduledTaskRecordDetails: {serve: (*api).listScheduledTaskRecordDetails, oversizedItem: appendOversizedScheduledDetail},
+
 	// service.go
 	hwspec.OpListWorkspaces:    {serve: (*api).listWorkspaces},
 	hwspec.OpShowWorkspaceLock: {serve: (*api).showWorkspaceLock},
@@ -267,4 +287,16 @@ func (a *api) AppendOversizedItem(b []byte, op simulator.Operation, n int) []byt
 }
 
 // Step advances the fleet; the Server holds the fleet's write lock.
-func (a *api) Step(now time.Time) { a.fleet.step(now) }
+func (a *api) Step(now time.Time) { a.fleet.step(now); a.stepAppInstalls(now); a.stepScheduled(now) }
+
+// wksLimits are an offset list's paging rules, limit lo..hi (default def),
+// with the API's 400 answers: WKS.0508 for an offset below 0, WKS.0509
+// with limitMsg (and detail, when not empty) for a limit out of range.
+func wksLimits(lo, hi, def int, limitMsg, detail string) simulator.Limits {
+	return simulator.Limits{
+		Min: lo, Max: hi, Default: def,
+		BadOffset: &simulator.Error{Status: http.StatusBadRequest, Code: "WKS.0508",
+			Message: "The value of offset cannot be smaller than 0."},
+		BadLimit: &simulator.Error{Status: http.StatusBadRequest, Code: "WKS.0509", Message: limitMsg, Detail: detail},
+	}
+}

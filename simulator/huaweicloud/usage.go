@@ -66,16 +66,7 @@ const (
 // default 10, and the API's 400 answers.
 func usageLimits(op string) simulator.Limits {
 	row := hwspec.Spec.Operation(op)
-	return simulator.Limits{
-		Min:     row.MinLimit,
-		Max:     row.MaxLimit,
-		Default: usageDefaultLimit,
-		BadOffset: &simulator.Error{Status: http.StatusBadRequest, Code: "WKS.0508",
-			Message: "The value of offset cannot be smaller than 0."},
-		BadLimit: &simulator.Error{Status: http.StatusBadRequest, Code: "WKS.0509",
-			Message: "The value of limit must be greater than 0 and smaller than 1000.",
-			Detail:  "limit must be in " + strconv.Itoa(row.MinLimit) + ".." + strconv.Itoa(row.MaxLimit) + "."},
-	}
+	return wksLimits(row.MinLimit, row.MaxLimit, usageDefaultLimit, "The value of limit must be greater than 0 and smaller than 1000.", "limit must be in "+strconv.Itoa(row.MinLimit)+".."+strconv.Itoa(row.MaxLimit)+".")
 }
 
 // badParameter is the 400 answer to an invalid or missing query parameter.

@@ -51,16 +51,7 @@ const (
 
 func usersLimits(op string, def int) simulator.Limits {
 	row := hwspec.Spec.Operation(op)
-	return simulator.Limits{
-		Min:     row.MinLimit,
-		Max:     row.MaxLimit,
-		Default: def,
-		BadOffset: &simulator.Error{Status: http.StatusBadRequest, Code: "WKS.0508",
-			Message: "The value of offset cannot be smaller than 0."},
-		BadLimit: &simulator.Error{Status: http.StatusBadRequest, Code: "WKS.0509",
-			Message: "The value of limit must be greater than 0 and smaller than 1000.",
-			Detail:  "limit must be in " + strconv.Itoa(row.MinLimit) + ".." + strconv.Itoa(row.MaxLimit) + "."},
-	}
+	return wksLimits(row.MinLimit, row.MaxLimit, def, "The value of limit must be greater than 0 and smaller than 1000.", "limit must be in "+strconv.Itoa(row.MinLimit)+".."+strconv.Itoa(row.MaxLimit)+".")
 }
 
 var (
