@@ -662,6 +662,29 @@ func (s *JSONScanner) NextKey() (key []byte, ok bool) {
 	return key, true
 }
 
+// Members walks the members of the object the scanner is at. member gets
+// each member's key as JSONFieldKey folds it (valid only during the call)
+// and reads the value (Raw, Skip, or a nested walk) when it returns true;
+// the value of a member it returns false for is skipped. Members reports
+// false, with the value skipped, when the next value is not an object.
+func (s *JSONScanner) Members(member func(key []byte) bool) bool {
+	if s.Kind() != JSONObject {
+		s.Skip()
+		return false
+	}
+	var kb [64]byte
+	s.EnterObject()
+	for {
+		key, ok := s.NextKey()
+		if !ok {
+			return true
+		}
+		if !member(JSONFieldKey(kb[:0], key)) {
+			s.Skip()
+		}
+	}
+}
+
 // NextElement moves to the next element of the array entered and reports
 // whether there is one, to be read or skipped. At the end of the array it
 // consumes the ']' and returns false.

@@ -548,3 +548,43 @@ func TestDecodePageRawAllocs(t *testing.T) {
 		t.Errorf("%v allocations for a page of 500", allocs)
 	}
 }
+
+// Members hands each member's folded key to the callback, skips the
+// values it declines (nested ones included), walks nested objects and
+// refuses a value that is not an object.
+func TestJSONScannerMembers(t *testing.T) {
+	var s JSONScanner
+	s.Reset([]byte(`{"ID":"a","skip":{"x":[1,{"y":2}]},"Nested":{"desktop_id":"d","other":3},"last":true}`))
+	var got []string
+	ok := s.Members(func(k []byte) bool {
+		switch string(k) {
+		case "id", "last":
+			got = append(got, string(k)+"="+string(s.Raw()))
+			return true
+		case "nested":
+			s.Members(func(k []byte) bool {
+				if string(k) == "desktop_id" {
+					got = append(got, "nested."+string(k)+"="+string(s.Raw()))
+					return true
+				}
+				return false
+			})
+			return true
+		}
+		return false
+	})
+	if want := `id="a" nested.desktop_id="d" last=true`; !ok || strings.Join(got, " ") != want {
+		t.Fatalf("Members = %v, %q; want true, %q", ok, strings.Join(got, " "), want)
+	}
+	for _, body := range []string{`[1,2]`, `"s"`, `null`, `3`} {
+		s.Reset([]byte(`{"a":` + body + `,"b":1}`))
+		s.EnterObject()
+		s.NextKey()
+		if s.Members(func([]byte) bool { t.Fatalf("member called for %s", body); return false }) {
+			t.Errorf("Members accepted %s", body)
+		}
+		if k, ok := s.NextKey(); !ok || string(k) != "b" {
+			t.Errorf("after %s the next key is %q, %v; want b (the value skipped)", body, k, ok)
+		}
+	}
+}

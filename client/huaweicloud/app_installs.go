@@ -52,19 +52,9 @@ type rawAppInstallJob struct {
 // decodeAppInstallJob decodes one element of the items array.
 func decodeAppInstallJob(red *client.Redactor) client.RawItemDecoder[AppInstallJob] {
 	return func(s *client.JSONScanner) (AppInstallJob, string, bool, error) {
-		if s.Kind() != client.JSONObject {
-			s.Skip()
-			return AppInstallJob{}, "", false, nil
-		}
 		var r rawAppInstallJob
-		var kb [64]byte
-		s.EnterObject()
-		for {
-			key, ok := s.NextKey()
-			if !ok {
-				break
-			}
-			switch string(client.JSONFieldKey(kb[:0], key)) {
+		if !s.Members(func(k []byte) bool {
+			switch string(k) {
 			case "id":
 				r.id = s.Raw()
 			case "app_id":
@@ -80,8 +70,11 @@ func decodeAppInstallJob(red *client.Redactor) client.RawItemDecoder[AppInstallJ
 			case "update_time":
 				r.updated = s.Raw()
 			default:
-				s.Skip()
+				return false
 			}
+			return true
+		}) {
+			return AppInstallJob{}, "", false, nil
 		}
 		j, ok := r.job(red)
 		return j, j.Key, ok, nil

@@ -99,22 +99,13 @@ func (r *rawJob) read(s *client.JSONScanner, key string) bool {
 	case "error_code":
 		r.errorCode = s.Raw()
 	case "entities":
-		if !s.EnterObject() {
-			s.Skip()
-			break
-		}
-		var kb [32]byte
-		for {
-			key, ok := s.NextKey()
-			if !ok {
-				break
-			}
-			if string(client.JSONFieldKey(kb[:0], key)) == "desktop_id" {
+		s.Members(func(k []byte) bool {
+			if string(k) == "desktop_id" {
 				r.desktopID = s.Raw()
-			} else {
-				s.Skip()
+				return true
 			}
-		}
+			return false
+		})
 	default:
 		return false
 	}
@@ -124,21 +115,9 @@ func (r *rawJob) read(s *client.JSONScanner, key string) bool {
 // decodeJobJSON decodes one JobDetailInfo: ok is false when it is not an
 // object or cannot be identified.
 func decodeJobJSON(s *client.JSONScanner, red *client.Redactor) (Job, bool) {
-	if s.Kind() != client.JSONObject {
-		s.Skip()
-		return Job{}, false
-	}
 	var r rawJob
-	var kb [64]byte
-	s.EnterObject()
-	for {
-		key, ok := s.NextKey()
-		if !ok {
-			break
-		}
-		if !r.read(s, string(client.JSONFieldKey(kb[:0], key))) {
-			s.Skip()
-		}
+	if !s.Members(func(k []byte) bool { return r.read(s, string(k)) }) {
+		return Job{}, false
 	}
 	return r.job(red)
 }

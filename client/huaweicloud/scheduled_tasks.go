@@ -158,27 +158,6 @@ func ParseScheduledTime(s, zone string) time.Time {
 	return t
 }
 
-// scanMembers calls member for each member of the object s is at (ok
-// false when it is not an object); member reads the value (s.Raw() or
-// s.Skip()) when it returns true, else the value is skipped.
-func scanMembers(s *client.JSONScanner, member func(key string) bool) bool {
-	if s.Kind() != client.JSONObject {
-		s.Skip()
-		return false
-	}
-	var kb [64]byte
-	s.EnterObject()
-	for {
-		key, ok := s.NextKey()
-		if !ok {
-			return true
-		}
-		if !member(string(client.JSONFieldKey(kb[:0], key))) {
-			s.Skip()
-		}
-	}
-}
-
 // scheduledID returns the trimmed id and whether it is path-safe and
 // clean (nothing for the Redactor to remove).
 func scheduledID(raw []byte, red *client.Redactor) (string, bool) {
@@ -190,8 +169,8 @@ func scheduledID(raw []byte, red *client.Redactor) (string, bool) {
 func decodeScheduledTask(red *client.Redactor) client.RawItemDecoder[ScheduledTask] {
 	return func(s *client.JSONScanner) (ScheduledTask, string, bool, error) {
 		var id, name, typ, sched, last, enable, next, zone []byte
-		if !scanMembers(s, func(k string) bool {
-			switch k {
+		if !s.Members(func(k []byte) bool {
+			switch string(k) {
 			case "id":
 				id = s.Raw()
 			case "task_name":
@@ -236,8 +215,8 @@ func decodeScheduledTask(red *client.Redactor) client.RawItemDecoder[ScheduledTa
 func decodeScheduledRecord(red *client.Redactor) client.RawItemDecoder[model.ScheduledTaskRecord] {
 	return func(s *client.JSONScanner) (model.ScheduledTaskRecord, string, bool, error) {
 		var id, typ, status, start, zone, okN, failN, skipN []byte
-		if !scanMembers(s, func(k string) bool {
-			switch k {
+		if !s.Members(func(k []byte) bool {
+			switch string(k) {
 			case "id":
 				id = s.Raw()
 			case "task_type":
@@ -288,8 +267,8 @@ func decodeScheduledRecord(red *client.Redactor) client.RawItemDecoder[model.Sch
 func decodeScheduledDetail(red *client.Redactor) client.RawItemDecoder[model.ScheduledTaskRecordDetail] {
 	return func(s *client.JSONScanner) (model.ScheduledTaskRecordDetail, string, bool, error) {
 		var id, desktop, status, code, start []byte
-		if !scanMembers(s, func(k string) bool {
-			switch k {
+		if !s.Members(func(k []byte) bool {
+			switch string(k) {
 			case "id":
 				id = s.Raw()
 			case "desktop_id":
@@ -366,8 +345,8 @@ func DecodeScheduledTaskDetail(body []byte, red *client.Redactor) (model.Schedul
 	var id, expire, zone []byte
 	var bad error
 	seenObjects := false
-	scanMembers(&s, func(k string) bool {
-		switch k {
+	s.Members(func(k []byte) bool {
+		switch string(k) {
 		case "id":
 			id = s.Raw()
 		case "expire_time":

@@ -97,18 +97,8 @@ type rawScriptItem struct {
 // it is not an object.
 func readScriptItem(s *client.JSONScanner) (rawScriptItem, bool) {
 	var r rawScriptItem
-	if s.Kind() != client.JSONObject {
-		s.Skip()
-		return r, false
-	}
-	var kb [64]byte
-	s.EnterObject()
-	for {
-		key, ok := s.NextKey()
-		if !ok {
-			break
-		}
-		switch string(client.JSONFieldKey(kb[:0], key)) {
+	ok := s.Members(func(k []byte) bool {
+		switch string(k) {
 		case "id":
 			r.id = s.Raw()
 		case "status":
@@ -138,10 +128,11 @@ func readScriptItem(s *client.JSONScanner) (rawScriptItem, bool) {
 		case "resource_ids":
 			r.resourceID = firstString(s)
 		default:
-			s.Skip()
+			return false
 		}
-	}
-	return r, true
+		return true
+	})
+	return r, ok
 }
 
 // firstScriptID reads the id of the first element of a task_scripts or
@@ -152,23 +143,18 @@ func firstScriptID(s *client.JSONScanner) []byte {
 		return nil
 	}
 	var id []byte
-	var kb [16]byte
 	for s.NextElement() {
-		if id != nil || !s.EnterObject() {
+		if id != nil {
 			s.Skip()
 			continue
 		}
-		for {
-			key, ok := s.NextKey()
-			if !ok {
-				break
-			}
-			if id == nil && string(client.JSONFieldKey(kb[:0], key)) == "id" {
+		s.Members(func(k []byte) bool {
+			if id == nil && string(k) == "id" {
 				id = s.Raw()
-			} else {
-				s.Skip()
+				return true
 			}
-		}
+			return false
+		})
 	}
 	return id
 }
