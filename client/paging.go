@@ -155,7 +155,9 @@ func walkTwice[T any](ctx context.Context, t *Transport, op string, stats *WalkS
 		items, err := once()
 		var inc *InconsistentError
 		if errors.As(err, &inc) && stats.Walks == 1 && ctx.Err() == nil {
-			t.log.Warn("list walk was inconsistent, walking it again", "operation", op, "problem", inc.Problem)
+			// Not actionable yet: the fleet changed during the walk. A
+			// second inconsistency fails the refresh, visibly.
+			t.log.Info("list walk was inconsistent, walking it again", "operation", op, "problem", inc.Problem)
 			continue
 		}
 		if err != nil {
