@@ -115,7 +115,7 @@ func TestAppInstallsFinishedCountedOnce(t *testing.T) {
 		t.Fatalf("success %v failure %v, want 1 1", appFinished(mfs, "success"), appFinished(mfs, "failure"))
 	}
 	r.api.set(func(f *fakeAppInstalls) { f.jobs[1].Status, f.jobs[1].Phase = "SUCCESS", testPhase("SUCCESS") })
-	mfs = r.mustSnap(t)
+	r.mustSnap(t)
 	mfs = r.mustSnap(t)
 	if appFinished(mfs, "success") != 2 || appFinished(mfs, "failure") != 1 {
 		t.Fatalf("after the retry: success %v failure %v, want 2 1", appFinished(mfs, "success"), appFinished(mfs, "failure"))

@@ -144,10 +144,10 @@ func TestScheduledTasksCountedOnce(t *testing.T) {
 	}
 	for range 3 {
 		r.clock.advance(time.Minute)
-		mfs = r.mustSnap(t)
+		r.mustSnap(t)
 	}
 	r.api.set(func(f *fakeSched) { f.records["a"][2].Status = "SUCCESS" })
-	mfs = r.mustSnap(t)
+	r.mustSnap(t)
 	mfs = r.mustSnap(t)
 	for _, c := range []struct {
 		name   string
@@ -197,7 +197,7 @@ func TestScheduledTasksFailedRefreshAndSettle(t *testing.T) {
 		t.Errorf("SUCCESS %v, PARTIAL %v", schedRuns(mfs, "REBOOT", "SUCCESS"), schedRuns(mfs, "REBOOT", "PARTIAL"))
 	}
 	r.clock.advance(6 * time.Hour)
-	mfs = r.mustSnap(t)
+	r.mustSnap(t)
 	mfs = r.mustSnap(t)
 	if schedRuns(mfs, "REBOOT", "SUCCESS") != 1 || schedRuns(mfs, "REBOOT", "PARTIAL") != 1 {
 		t.Errorf("after settle_after: SUCCESS %v, PARTIAL %v", schedRuns(mfs, "REBOOT", "SUCCESS"), schedRuns(mfs, "REBOOT", "PARTIAL"))
@@ -222,11 +222,11 @@ func TestScheduledTasksGauges(t *testing.T) {
 		f.details["b"] = model.ScheduledTaskDetail{ID: "b", Expire: loginsT0.Add(24 * time.Hour)}
 		f.details["c"] = model.ScheduledTaskDetail{ID: "c", Expire: loginsT0.Add(-time.Hour)}
 	})
-	mfs := r.mustSnap(t)
+	r.mustSnap(t)
 	if len(r.api.shown) != 2 {
 		t.Errorf("%d detail calls, want 2 (max_task_detail_calls)", len(r.api.shown))
 	}
-	mfs = r.mustSnap(t)
+	mfs := r.mustSnap(t)
 	if len(r.api.shown) != 3 {
 		t.Errorf("%d detail calls after two refreshes, want 3 (cached)", len(r.api.shown))
 	}

@@ -42,8 +42,6 @@ const (
 	schedTotalKey       = "total_count"
 	schedTasksMaxLimit  = 50
 	schedRecordsMax     = 100
-	// maxScheduledTaskBody bounds one §4.20.3 answer.
-	maxScheduledTaskBody = 1 << 20
 	// MaxScheduledResultCodeLen bounds a detail's ResultCode (bytes).
 	MaxScheduledResultCodeLen = 64
 )
