@@ -196,3 +196,30 @@ func startSimTarget(t *testing.T, n int, extra string, prepare func(*hwsim.Simul
 	applyYAML(t, m, simYAML(url, benchCredentials, extra, ""))
 	return sim, m, reg
 }
+
+// checkCollectorOptions parses a configuration whose one target sets the
+// named collector's options to each case's YAML flow mapping: an empty
+// want means valid (and then ok, when given, must accept the decoded
+// options), else the error must contain want.
+func checkCollectorOptions(t *testing.T, name string, cases map[string]string, ok func(opts any) bool) {
+	t.Helper()
+	for opts, want := range cases {
+		yaml := `targets:
+  - name: a
+    provider: huaweicloud
+    region: ap-southeast-3
+    project_id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9
+    credentials: {access_key: AK1234567, secret_key: SK1234567}
+    collectors: {` + name + `: ` + opts + `}
+`
+		cfg, err := config.Parse([]byte(yaml), config.Options{})
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%s: %v", opts, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%s: error %v, want one containing %q", opts, err, want)
+		case want == "" && ok != nil && !ok(cfg.Targets[0].Collectors[name].Options):
+			t.Errorf("%s: options %+v", opts, cfg.Targets[0].Collectors[name].Options)
+		}
+	}
+}

@@ -16,7 +16,6 @@ import (
 	"github.com/workspace-exporter/workspace_exporter/client/huaweicloud"
 
 	"github.com/workspace-exporter/workspace_exporter/client/huaweicloud/hwspec"
-	"github.com/workspace-exporter/workspace_exporter/config"
 	"github.com/workspace-exporter/workspace_exporter/model"
 	"github.com/workspace-exporter/workspace_exporter/provider"
 	"github.com/workspace-exporter/workspace_exporter/simulator"
@@ -312,17 +311,7 @@ func TestJobsMaxJobs(t *testing.T) {
 // The options are validated with the configuration, each problem at its
 // key.
 func TestJobsOptionsValidation(t *testing.T) {
-	yaml := func(jobs string) string {
-		return `targets:
-  - name: a
-    provider: huaweicloud
-    region: ap-southeast-3
-    project_id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9
-    credentials: {access_key: AK1234567, secret_key: SK1234567}
-    collectors: {jobs: ` + jobs + `}
-`
-	}
-	for jobs, want := range map[string]string{
+	checkCollectorOptions(t, "jobs", map[string]string{
 		`{}`:                                   "",
 		`{max_progress_series: 0}`:             "",
 		`{max_progress_series: 1001}`:          "collectors.jobs.max_progress_series: 1001 is outside 0..1000",
@@ -333,19 +322,10 @@ func TestJobsOptionsValidation(t *testing.T) {
 		`{follow_job_ids: [0e2dae94-23ff-1]}`:  "",
 		`{unknown_key: 1}`:                     "unknown_key",
 		`{interval: 5m, max_followed_jobs: 0}`: "",
-	} {
-		cfg, err := config.Parse([]byte(yaml(jobs)), config.Options{})
-		switch {
-		case want == "" && err != nil:
-			t.Errorf("%s: %v", jobs, err)
-		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
-			t.Errorf("%s: error %v, want one containing %q", jobs, err, want)
-		case want == "" && err == nil:
-			if o, ok := cfg.Targets[0].Collectors["jobs"].Options.(*JobsOptions); !ok || o.MaxJobs == 0 {
-				t.Errorf("%s: options %+v", jobs, cfg.Targets[0].Collectors["jobs"].Options)
-			}
-		}
-	}
+	}, func(opts any) bool {
+		o, ok := opts.(*JobsOptions)
+		return ok && o.MaxJobs != 0
+	})
 }
 
 // Every family the collector declares is rendered with the target label.

@@ -457,17 +457,7 @@ func TestLoginsWarnsAboutGaps(t *testing.T) {
 // key: lookback at least 10m and twice the interval, the bounds of the
 // others.
 func TestLoginsOptionsValidation(t *testing.T) {
-	yaml := func(logins string) string {
-		return `targets:
-  - name: a
-    provider: huaweicloud
-    region: ap-southeast-3
-    project_id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9
-    credentials: {access_key: AK1234567, secret_key: SK1234567}
-    collectors: {logins: ` + logins + `}
-`
-	}
-	for logins, want := range map[string]string{
+	checkCollectorOptions(t, "logins", map[string]string{
 		`{}`:                              "",
 		`{interval: 90m}`:                 "collectors.logins.lookback: 2h is less than twice the collector's interval (1h30m)",
 		`{interval: 1h}`:                  "",
@@ -482,20 +472,10 @@ func TestLoginsOptionsValidation(t *testing.T) {
 		`{lookback: 10m, interval: 5m}`:   "",
 		`{unknown_key: 1}`:                "unknown_key",
 		`{lookback: 3h, max_failure_reasons: 50, max_tracked_records: 10000000}`: "",
-	} {
-		cfg, err := config.Parse([]byte(yaml(logins)), config.Options{})
-		switch {
-		case want == "" && err != nil:
-			t.Errorf("%s: %v", logins, err)
-		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
-			t.Errorf("%s: error %v, want one containing %q", logins, err, want)
-		case want == "" && err == nil:
-			o, ok := cfg.Targets[0].Collectors["logins"].Options.(*LoginsOptions)
-			if !ok || o.MaxTrackedRecords == 0 || o.Lookback == 0 || o.MaxFailureReasons == 0 {
-				t.Errorf("%s: options %+v", logins, cfg.Targets[0].Collectors["logins"].Options)
-			}
-		}
-	}
+	}, func(opts any) bool {
+		o, ok := opts.(*LoginsOptions)
+		return ok && o.MaxTrackedRecords != 0 && o.Lookback != 0 && o.MaxFailureReasons != 0
+	})
 }
 
 // Every family the collector declares is rendered, with the target label,

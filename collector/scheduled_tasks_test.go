@@ -273,32 +273,14 @@ func TestScheduledTasksGauges(t *testing.T) {
 
 // The options are validated with the configuration.
 func TestScheduledTasksOptionsValidation(t *testing.T) {
-	yaml := func(o string) string {
-		return `targets:
-  - name: a
-    provider: huaweicloud
-    region: ap-southeast-3
-    project_id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9
-    credentials: {access_key: AK1234567, secret_key: SK1234567}
-    collectors: {scheduled_tasks: ` + o + `}
-`
-	}
-	for o, want := range map[string]string{
+	checkCollectorOptions(t, "scheduled_tasks", map[string]string{
 		`{}`: "",
 		`{task_details_ttl: 2h, settle_after: 1h, max_task_series: 0}`: "",
 		`{max_tasks: 0}`:     "max_tasks",
 		`{max_records: 10}`:  "max_records",
 		`{settle_after: 1m}`: "settle_after",
 		`{unknown_key: 1}`:   "unknown_key",
-	} {
-		_, err := config.Parse([]byte(yaml(o)), config.Options{})
-		switch {
-		case want == "" && err != nil:
-			t.Errorf("%s: %v", o, err)
-		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
-			t.Errorf("%s: error %v, want one containing %q", o, err, want)
-		}
-	}
+	}, nil)
 }
 
 // Through the signed client against the simulator: the first refresh

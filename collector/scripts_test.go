@@ -330,17 +330,7 @@ func TestScriptsGaugesAndBounds(t *testing.T) {
 // The options are validated with the configuration, each problem at its
 // key.
 func TestScriptsOptionsValidation(t *testing.T) {
-	yaml := func(opts string) string {
-		return `targets:
-  - name: a
-    provider: huaweicloud
-    region: ap-southeast-3
-    project_id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9
-    credentials: {access_key: AK1234567, secret_key: SK1234567}
-    collectors: {scripts: ` + opts + `}
-`
-	}
-	for opts, want := range map[string]string{
+	checkCollectorOptions(t, "scripts", map[string]string{
 		`{}`:                             "",
 		`{lookback: 1h, max_runs: 1000}`: "",
 		`{lookback: 5m}`:                 "collectors.scripts.lookback",
@@ -349,19 +339,10 @@ func TestScriptsOptionsValidation(t *testing.T) {
 		`{max_tasks: 999}`:               "collectors.scripts.max_tasks: 999 is outside 1000..10000000",
 		`{max_runs: 10000001}`:           "collectors.scripts.max_runs",
 		`{output: true}`:                 "output",
-	} {
-		cfg, err := config.Parse([]byte(yaml(opts)), config.Options{})
-		switch {
-		case want == "" && err != nil:
-			t.Errorf("%s: %v", opts, err)
-		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
-			t.Errorf("%s: error %v, want one containing %q", opts, err, want)
-		case want == "" && err == nil:
-			if o, ok := cfg.Targets[0].Collectors["scripts"].Options.(*ScriptsOptions); !ok || o.MaxRuns == 0 || o.Lookback == 0 {
-				t.Errorf("%s: options %+v", opts, cfg.Targets[0].Collectors["scripts"].Options)
-			}
-		}
-	}
+	}, func(opts any) bool {
+		o, ok := opts.(*ScriptsOptions)
+		return ok && o.MaxRuns != 0 && o.Lookback != 0
+	})
 }
 
 // scriptsSimRig is the collector through the signed client against the
