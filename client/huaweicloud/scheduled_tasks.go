@@ -209,7 +209,7 @@ func decodeScheduledTask(red *client.Redactor) client.RawItemDecoder[ScheduledTa
 // decodeScheduledRecord decodes one element of tasks_records (§4.20.8
 // ScheduledTasksRecords, 003 L38606-38622): id, task_type, status,
 // start_time in time_zone, success_num, failed_num, skip_num (a missing,
-// negative or unreadable count is 0).
+// negative, unreadable or larger than MaxTaskDesktops count is 0).
 func decodeScheduledRecord(red *client.Redactor) client.RawItemDecoder[model.ScheduledTaskRecord] {
 	return func(s *client.JSONScanner) (model.ScheduledTaskRecord, string, bool, error) {
 		var id, typ, status, start, zone, okN, failN, skipN []byte
@@ -238,18 +238,11 @@ func decodeScheduledRecord(red *client.Redactor) client.RawItemDecoder[model.Sch
 		}) {
 			return model.ScheduledTaskRecord{}, "", false, nil
 		}
-		count := func(raw []byte) int64 {
-			n, ok := rawInt(raw)
-			if !ok || n < 0 {
-				return 0
-			}
-			return n
-		}
 		r := model.ScheduledTaskRecord{
 			TaskType: red.Label(strings.TrimSpace(rawString(typ))),
 			Status:   red.Label(strings.TrimSpace(rawString(status))),
 			Start:    ParseScheduledTime(rawString(start), rawString(zone)),
-			Success:  count(okN), Failed: count(failN), Skipped: count(skipN),
+			Success:  desktopCount(okN), Failed: desktopCount(failN), Skipped: desktopCount(skipN),
 		}
 		r.ID, r.PathSafe = scheduledID(id, red)
 		return r, r.ID, r.ID != "", nil

@@ -139,8 +139,8 @@ func TestScheduledTasksTolerance(t *testing.T) {
 			t.Errorf("%s: no error", bad)
 		}
 	}
-	recs, _, _, _, err := DecodeScheduledTaskRecordsPage([]byte(`{"tasks_records":[{"id":"r","success_num":-3,"failed_num":"2","skip_num":1e400,"status":7}],"total_count":1}`))
-	if err != nil || len(recs) != 1 || recs[0].Success != 0 || recs[0].Failed != 2 || recs[0].Skipped != 0 || recs[0].Status != "7" {
+	recs, _, _, _, err := DecodeScheduledTaskRecordsPage([]byte(`{"tasks_records":[{"id":"r","success_num":-3,"failed_num":"2","skip_num":1e400,"status":7},{"id":"h","success_num":9000000000000000000,"failed_num":10000001}],"total_count":2}`))
+	if err != nil || len(recs) != 2 || recs[1].Success != 0 || recs[1].Failed != 0 || recs[0].Success != 0 || recs[0].Failed != 2 || recs[0].Skipped != 0 || recs[0].Status != "7" {
 		t.Errorf("%+v %v", recs, err)
 	}
 	ds, _, _, invalid, err := DecodeScheduledTaskRecordDetailsPage([]byte(`{"tasks_records_details":[{"desktop_id":"d1","result_code":"` + long + `"},{"exec_status":"FAIL"}],"total_count":2}`))

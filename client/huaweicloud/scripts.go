@@ -48,10 +48,11 @@ const ScriptQueryTimeLayout = "2006-01-02T15:04:05Z"
 const (
 	// MaxScriptResultCodeLen bounds a run's ResultCode (bytes).
 	MaxScriptResultCodeLen = 64
-	// MaxScriptTaskDesktops bounds success_num, failed_num and skip_num:
+	// MaxTaskDesktops bounds success_num, failed_num and skip_num (of
+	// script tasks and scheduled task records):
 	// a larger (or negative) count is not a count of desktops and is
 	// read as 0.
-	MaxScriptTaskDesktops = 10_000_000
+	MaxTaskDesktops = 10_000_000
 )
 
 // ScriptTask is one §4.24.9 ScriptTaskInfo (003 L42520-42533) or one
@@ -69,7 +70,7 @@ const (
 // is UTC; an unparsable time, or one before 1970-01-02 or after 2200, is
 // zero). Succeeded, Failed and Skipped are
 // success_num, failed_num and skip_num (0 when absent, negative or over
-// MaxScriptTaskDesktops). PoolID is desktop_pool_id (§4.4.16) when it is
+// MaxTaskDesktops). PoolID is desktop_pool_id (§4.4.16) when it is
 // a clean ID. Script names, command_content (the command itself: never
 // read), resource lists and desktop_pool_name are not kept.
 type ScriptTask = model.ScriptTask
@@ -222,16 +223,6 @@ func scriptTime(raw []byte) time.Time {
 	return t
 }
 
-// scriptNum reads a desktop count: 0 when absent, unreadable, negative or
-// over MaxScriptTaskDesktops.
-func scriptNum(raw []byte) int64 {
-	n, ok := rawInt(raw)
-	if !ok || n < 0 || n > MaxScriptTaskDesktops {
-		return 0
-	}
-	return n
-}
-
 // task converts r, a §4.24.9 task (pool false) or a §4.4.16 one.
 func (r *rawScriptItem) task(red *client.Redactor, pool bool) (ScriptTask, bool) {
 	var key string
@@ -249,9 +240,9 @@ func (r *rawScriptItem) task(red *client.Redactor, pool bool) (ScriptTask, bool)
 		Status:    red.Label(strings.TrimSpace(rawString(r.status))),
 		Start:     scriptTime(r.start),
 		End:       scriptTime(r.end),
-		Succeeded: scriptNum(r.success),
-		Failed:    scriptNum(r.failed),
-		Skipped:   scriptNum(r.skip),
+		Succeeded: desktopCount(r.success),
+		Failed:    desktopCount(r.failed),
+		Skipped:   desktopCount(r.skip),
 	}
 	t.Phase = scriptPhase(t.Status)
 	if pool {

@@ -17,7 +17,7 @@ func checkFuzzedScriptTask(t *testing.T, tk ScriptTask) {
 		t.Fatalf("status %q", tk.Status)
 	}
 	for _, n := range []int64{tk.Succeeded, tk.Failed, tk.Skipped} {
-		if n < 0 || n > MaxScriptTaskDesktops {
+		if n < 0 || n > MaxTaskDesktops {
 			t.Fatalf("count %d", n)
 		}
 	}

@@ -368,3 +368,15 @@ func parseTime(s string) time.Time {
 	}
 	return time.Time{}
 }
+
+// desktopCount reads a count of desktops (a task's success_num,
+// failed_num, skip_num): 0 when absent, unreadable, negative or over
+// MaxTaskDesktops, so that a hostile number never reaches a
+// counter.
+func desktopCount(raw []byte) int64 {
+	n, ok := rawInt(raw)
+	if !ok || n < 0 || n > MaxTaskDesktops {
+		return 0
+	}
+	return n
+}
