@@ -86,9 +86,7 @@ func defaultAppInstallsOptions() *AppInstallsOptions {
 func (o *AppInstallsOptions) Validate(v *config.Validation) {
 	v.IntRange("max_jobs", o.MaxJobs, minAppInstallsMaxJobs, maxAppInstallsMaxJobs)
 	v.IntRange("max_apps", o.MaxApps, 0, maxAppInstallsApps)
-	if d := time.Duration(o.StallAfter); d < time.Minute || d > 7*24*time.Hour {
-		v.Fail("stall_after", "%s is outside 1m..168h", o.StallAfter)
-	}
+	v.DurationRange("stall_after", o.StallAfter, time.Minute, 7*24*time.Hour)
 }
 
 var (

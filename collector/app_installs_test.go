@@ -187,17 +187,7 @@ func TestAppInstallsMaxJobsAndOptions(t *testing.T) {
 	if _, err := r.refresh(context.Background()); err == nil || !strings.Contains(err.Error(), "max_jobs") {
 		t.Fatalf("%v", err)
 	}
-	yaml := func(c string) string {
-		return `targets:
-  - name: a
-    provider: huaweicloud
-    region: ap-southeast-3
-    project_id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9
-    credentials: {access_key: AK1234567, secret_key: SK1234567}
-    collectors: {app_installs: ` + c + `}
-`
-	}
-	for c, want := range map[string]string{
+	checkCollectorOptions(t, "app_installs", map[string]string{
 		`{}`:                          "",
 		`{max_jobs: 99}`:              "collectors.app_installs.max_jobs: 99 is outside 100..1000000",
 		`{max_apps: 101}`:             "outside 0..100",
@@ -205,12 +195,7 @@ func TestAppInstallsMaxJobsAndOptions(t *testing.T) {
 		`{stall_after: 2h}`:           "",
 		`{unknown_key: 1}`:            "unknown_key",
 		`{interval: 5m, max_apps: 0}`: "",
-	} {
-		_, err := config.Parse([]byte(yaml(c)), config.Options{})
-		if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
-			t.Errorf("%s: error %v, want %q", c, err, want)
-		}
-	}
+	}, nil)
 }
 
 // Through the signed client against the simulator: the status and
