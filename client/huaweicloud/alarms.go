@@ -116,24 +116,17 @@ func decodeAlarmJSON(s *client.JSONScanner) (r rawAlarm, ok bool) {
 		case "begin_time":
 			r.begin = s.Raw()
 		case "additional_info":
-			if !s.EnterObject() {
-				s.Skip()
-				break
-			}
-			for {
-				key, ok := s.NextKey()
-				if !ok {
-					break
-				}
-				switch string(client.JSONFieldKey(kb[:0], key)) {
+			s.Members(func(k []byte) bool {
+				switch string(k) {
 				case "resource_id":
 					r.resourceID = s.Raw()
 				case "resource_name":
 					r.resourceName = s.Raw()
 				default:
-					s.Skip()
+					return false
 				}
-			}
+				return true
+			})
 		case "metric":
 			r.readMetric(s)
 		default:

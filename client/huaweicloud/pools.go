@@ -98,33 +98,17 @@ func decodePoolJSON(s *client.JSONScanner, red *client.Redactor) (model.Pool, bo
 		case "enable_autoscale":
 			r.autoscale = s.Raw()
 		case "product":
-			if !s.EnterObject() {
-				s.Skip()
-				break
-			}
-			for {
-				key, ok := s.NextKey()
-				if !ok {
-					break
-				}
-				if string(client.JSONFieldKey(kb[:0], key)) == "product_id" {
+			s.Members(func(k []byte) bool {
+				if string(k) == "product_id" {
 					r.productID = s.Raw()
-				} else {
-					s.Skip()
+					return true
 				}
-			}
+				return false
+			})
 		case "autoscale_policy":
-			if !s.EnterObject() {
-				s.Skip() // null or another type: no policy
-				break
-			}
-			r.hasPolicy = true
-			for {
-				key, ok := s.NextKey()
-				if !ok {
-					break
-				}
-				switch string(client.JSONFieldKey(kb[:0], key)) {
+			// null or another type: no policy
+			r.hasPolicy = s.Members(func(k []byte) bool {
+				switch string(k) {
 				case "autoscale_type":
 					r.asType = s.Raw()
 				case "max_auto_created":
@@ -134,9 +118,10 @@ func decodePoolJSON(s *client.JSONScanner, red *client.Redactor) (model.Pool, bo
 				case "once_auto_created":
 					r.onceAuto = s.Raw()
 				default:
-					s.Skip()
+					return false
 				}
-			}
+				return true
+			})
 		default:
 			s.Skip()
 		}

@@ -221,7 +221,6 @@ func readSiteConfigs(s *client.JSONScanner, red *client.Redactor) ([]model.Servi
 		out     []model.ServiceSiteConfig
 		invalid int
 		n       int
-		kb      [32]byte
 	)
 	index := map[string]int{}
 	for s.NextElement() {
@@ -230,18 +229,9 @@ func readSiteConfigs(s *client.JSONScanner, red *client.Redactor) ([]model.Servi
 			return nil, 0, &client.InvalidResponseError{Operation: OpListWorkspaces,
 				Problem: fmt.Sprintf("%q holds more than %d sites, the most the exporter reads", "site_configs", model.MaxServiceSites)}
 		}
-		if !s.EnterObject() {
-			s.Skip()
-			invalid++
-			continue
-		}
 		var id, name, typ, status, access, config []byte
-		for {
-			key, ok := s.NextKey()
-			if !ok {
-				break
-			}
-			switch string(client.JSONFieldKey(kb[:0], key)) {
+		if !s.Members(func(k []byte) bool {
+			switch string(k) {
 			case "site_id":
 				id = s.Raw()
 			case "site_name":
@@ -255,8 +245,12 @@ func readSiteConfigs(s *client.JSONScanner, red *client.Redactor) ([]model.Servi
 			case "config_status":
 				config = s.Raw()
 			default:
-				s.Skip()
+				return false
 			}
+			return true
+		}) {
+			invalid++
+			continue
 		}
 		sc := model.ServiceSiteConfig{
 			SiteID:       red.Label(rawString(id)),
@@ -411,17 +405,9 @@ func (c *Client) ServiceLock(ctx context.Context) (model.ServiceLock, error) {
 // skipped.
 func decodeServiceSite(red *client.Redactor) client.RawItemDecoder[model.ServiceSite] {
 	return func(s *client.JSONScanner) (model.ServiceSite, string, bool, error) {
-		if !s.EnterObject() {
-			return model.ServiceSite{}, "", false, nil
-		}
 		var id, name, typ, status []byte
-		var kb [32]byte
-		for {
-			key, ok := s.NextKey()
-			if !ok {
-				break
-			}
-			switch string(client.JSONFieldKey(kb[:0], key)) {
+		if !s.Members(func(k []byte) bool {
+			switch string(k) {
 			case "site_id":
 				id = s.Raw()
 			case "site_name":
@@ -431,8 +417,11 @@ func decodeServiceSite(red *client.Redactor) client.RawItemDecoder[model.Service
 			case "status":
 				status = s.Raw()
 			default:
-				s.Skip()
+				return false
 			}
+			return true
+		}) {
+			return model.ServiceSite{}, "", false, nil
 		}
 		site := model.ServiceSite{
 			ID:     red.Label(rawString(id)),
